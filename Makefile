@@ -1,0 +1,103 @@
+# Holdfast: `make` builds build/holdfast.elf, `make iso` the GRUB rescue ISO,
+# `make run` boots it in QEMU, `make test` runs every test. See README.md.
+
+# Every Debian package the build and the tests need: the one place they are
+# listed. `make deps` installs what is missing (with sudo when not root).
+DEBIAN_PACKAGES := build-essential binutils python3 python3-pytest \
+	libcmocka-dev grub-common grub-pc-bin grub-efi-amd64-bin xorriso \
+	mtools qemu-system-x86 ovmf
+
+BUILD := build
+PYTHON := /usr/bin/python3
+SMP ?= 4
+MEM ?= 512M
+FIRMWARE ?= bios
+HV_CMDLINE ?= console=com1
+
+HV_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-stack-protector \
+	-fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only -mcmodel=small \
+	-fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
+	-fno-strict-aliasing -Wall -Wextra -Werror -I. -MMD -MP
+HV_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,linker.ld \
+	-Wl,-z,max-page-size=0x1000 -Wl,--build-id=none -Wl,-z,noexecstack
+
+HV_DIRS := boot arch/x86 kernel
+HV_SRCS := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
+HV_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(HV_SRCS))
+
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. \
+	-fsanitize=address,undefined -fno-omit-frame-pointer
+# Host unit tests: tests/unit/test_NAME.c links with the pure sources below.
+UNIT_TESTS := multiboot2 pmem acpi cmdline format
+unit_srcs_multiboot2 := kernel/multiboot2.c
+unit_srcs_pmem := kernel/pmem.c
+unit_srcs_acpi := arch/x86/acpi.c
+unit_srcs_cmdline := kernel/cmdline.c
+unit_srcs_format := kernel/format.c
+UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
+
+# Unit-test prerequisites are named per test ($$(unit_srcs_$$*)).
+.SECONDEXPANSION:
+
+.PHONY: all iso run test unit deps check-build-tools check-iso-tools \
+	check-run-tools clean
+
+all: $(BUILD)/holdfast.elf
+
+need = @command -v $(1) >/dev/null 2>&1 || { echo "holdfast: '$(1)' is missing: install the Debian package '$(2)' (or run 'make deps')" >&2; exit 1; }
+
+check-build-tools:
+	$(call need,gcc,build-essential)
+	$(call need,ld,binutils)
+
+check-iso-tools:
+	$(call need,grub-mkrescue,grub-common)
+	$(call need,xorriso,xorriso)
+	$(call need,mformat,mtools)
+	@test -d /usr/lib/grub/i386-pc || { echo "holdfast: GRUB BIOS modules are missing: install the Debian package 'grub-pc-bin'" >&2; exit 1; }
+	@test -d /usr/lib/grub/x86_64-efi || { echo "holdfast: GRUB UEFI modules are missing: install the Debian package 'grub-efi-amd64-bin'" >&2; exit 1; }
+
+check-run-tools:
+	$(call need,qemu-system-x86_64,qemu-system-x86)
+
+deps:
+	@boot/install-deps.sh $(DEBIAN_PACKAGES)
+
+$(BUILD)/obj/%.c.o: %.c | check-build-tools
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@gcc $(HV_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.S.o: %.S | check-build-tools
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	@gcc $(HV_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
+
+$(BUILD)/holdfast.elf: $(HV_OBJS) linker.ld
+	@echo "  LD      $@"
+	@gcc $(HV_LDFLAGS) -o $@ $(HV_OBJS)
+	@boot/check-elf.sh $@
+
+iso: $(BUILD)/holdfast.iso
+
+$(BUILD)/holdfast.iso: $(BUILD)/holdfast.elf boot/mkiso.sh boot/grub.cfg.in | check-iso-tools
+	boot/mkiso.sh -o $@ -e $< -c "$(HV_CMDLINE)"
+
+run: $(BUILD)/holdfast.iso | check-run-tools
+	boot/run-qemu.sh --iso $< --smp $(SMP) --mem $(MEM) \
+		--firmware $(FIRMWARE) $(if $(ACCEL),--accel $(ACCEL))
+
+unit: $(UNIT_BINS)
+
+$(BUILD)/unit/test_%: tests/unit/test_%.c $$(unit_srcs_$$*) | check-build-tools
+	@mkdir -p $(dir $@)
+	gcc $(HOST_CFLAGS) -o $@ $< $(unit_srcs_$*) -lcmocka
+
+test: deps
+	$(MAKE) all iso unit
+	$(PYTHON) -m pytest -v tests
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(HV_OBJS:.o=.d)

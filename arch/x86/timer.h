@@ -1,0 +1,21 @@
+/* TSC and LAPIC timer frequencies, calibrated once on the boot CPU. */
+#ifndef HOLDFAST_X86_TIMER_H
+#define HOLDFAST_X86_TIMER_H
+
+#include "kernel/types.h"
+
+#define TICK_HZ 100 /* host tick per CPU */
+
+extern u64 tsc_hz;
+extern u64 lapic_timer_hz;
+
+/* Remember the boot TSC so time_since_boot_ns() starts at zero. */
+void timer_mark_boot(void);
+/* Measure TSC and LAPIC timer rates against a reference clock: the HPET at
+ * @hpet_phys when ACPI lists one (0 otherwise), else PIT channel 2. Returns
+ * false, with @*error set, when no reference clock works. */
+bool timer_calibrate(u64 hpet_phys, const char **reference, const char **error);
+/* Start this CPU's periodic host tick. */
+void timer_start_tick(void);
+
+#endif

@@ -1,0 +1,49 @@
+/* Per-physical-CPU data. Each CPU reaches its own block through this_cpu()
+ * (GS base); other CPUs only touch the fields marked as shared. */
+#ifndef HOLDFAST_PERCPU_H
+#define HOLDFAST_PERCPU_H
+
+#include "kernel/types.h"
+#include "kernel/spinlock.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/desc.h"
+
+#define MAX_CPUS 256
+#define STACK_GUARD_SLOTS (1 + IST_COUNT) /* main stack + IST stacks */
+
+struct percpu {
+	struct percpu *self; /* must stay first: this_cpu() reads %gs:0 */
+	u32 index;           /* dense, 0 = boot CPU; constant once online */
+	u32 apic_id;         /* constant once online */
+
+	/* Owned by this CPU. */
+	struct cpu_desc desc;
+	u64 stack_top;
+	u64 stack_guard[STACK_GUARD_SLOTS]; /* guard page of each stack */
+	volatile u64 timer_ticks;
+	u64 spurious_interrupts;
+	u64 nmis;
+
+	/* Shared: set by this CPU once it is fully up; read by all. */
+	volatile bool online;
+
+	/* Cross-CPU call slot: callers serialise on xcall_lock; the target
+	 * runs xcall_fn in its IPI handler and then sets xcall_done. */
+	struct spinlock xcall_lock;
+	void (*volatile xcall_fn)(void *arg);
+	void *volatile xcall_arg;
+	volatile u32 xcall_done;
+};
+
+extern struct percpu percpu_area[MAX_CPUS];
+extern u32 cpus_online; /* CPUs fully up; written only by the boot CPU */
+
+static inline struct percpu *this_cpu(void)
+{
+	return cpu_local_base();
+}
+
+/* Make @pc the calling CPU's block (sets GS base). */
+void percpu_install(struct percpu *pc);
+
+#endif
