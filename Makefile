@@ -31,7 +31,7 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. \
 UNIT_TESTS := multiboot2 pmem acpi cmdline format
 unit_srcs_multiboot2 := kernel/multiboot2.c
 unit_srcs_pmem := kernel/pmem.c
-unit_srcs_acpi := arch/x86/acpi.c
+unit_srcs_acpi := arch/x86/acpi.c arch/x86/acpi_madt.c
 unit_srcs_cmdline := kernel/cmdline.c
 unit_srcs_format := kernel/format.c
 UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))

@@ -1,0 +1,79 @@
+"""Shared pytest fixtures: boot Holdfast under QEMU and capture its console."""
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+BUILD = ROOT / "build"
+LOGS = BUILD / "test-logs"
+DEBUG_EXIT_PORT = 0xF4
+# QEMU exits with (code << 1) | 1 for a write of code to isa-debug-exit.
+EXIT_SUCCESS = (0x10 << 1) | 1
+EXIT_FAILURE = (0x11 << 1) | 1
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+BOOT_TIMEOUT_S = 300  # backstop only: every test ends on an isa-debug-exit
+
+
+class Boot:
+    def __init__(self, rc, output, log):
+        self.rc = rc
+        self.output = output
+        self.log = log
+
+    def lines(self, pattern):
+        return re.findall(pattern, self.output, re.MULTILINE)
+
+    def __repr__(self):
+        return f"Boot(rc={self.rc}, log={self.log})"
+
+
+def make_iso(iso, cmdline, modules=()):
+    args = [str(ROOT / "boot/mkiso.sh"), "-o", str(iso),
+            "-e", str(BUILD / "holdfast.elf"), "-c", cmdline]
+    for m in modules:
+        args += ["-m", m]
+    subprocess.run(args, check=True)
+
+
+def boot(name, cmdline, smp=1, mem="256M", firmware="bios", modules=(),
+         timeout=BOOT_TIMEOUT_S):
+    """Boot an ISO built for this test; return its console and exit code."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = pathlib.Path(tmp)
+        iso = tmp / "holdfast.iso"
+        make_iso(iso, f"{cmdline} debug_exit={DEBUG_EXIT_PORT:#x}", modules)
+        cmd = ["qemu-system-x86_64", "-machine", "pc",
+               "-accel", "tcg,thread=multi", "-cpu", "max",
+               "-smp", str(smp), "-m", mem, "-cdrom", str(iso), "-boot", "d",
+               "-display", "none", "-serial", "stdio", "-monitor", "none",
+               "-no-reboot", "-device",
+               f"isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=0x04"]
+        if firmware == "uefi":
+            vars_copy = tmp / "vars.fd"
+            shutil.copy(OVMF_VARS, vars_copy)
+            cmd += ["-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
+                    "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}"]
+        try:
+            proc = subprocess.run(cmd, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, timeout=timeout)
+            rc, raw = proc.returncode, proc.stdout
+        except subprocess.TimeoutExpired as e:
+            rc, raw = None, e.stdout or b""
+    output = raw.decode("utf-8", "replace").replace("\r\n", "\n")
+    log = LOGS / f"{name}.log"
+    log.write_text(output)
+    return Boot(rc, output, log)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def built():
+    """The hypervisor image; `make test` builds it first, this re-checks."""
+    subprocess.run(["make", "-s", "-C", str(ROOT), "all"], check=True)
+    assert (BUILD / "holdfast.elf").exists()
