@@ -56,13 +56,10 @@ void panic_with_regs(const struct regs *r, const char *fmt, ...)
 void panic(const char *fmt, ...)
 {
 	va_list ap;
-	struct regs r = { 0 };
+	struct regs r;
 
+	regs_capture(&r);
 	panic_claim();
-	r.rip = (u64)(uintptr_t)__builtin_return_address(0);
-	r.rbp = (u64)(uintptr_t)__builtin_frame_address(0);
-	asm volatile("mov %%rsp, %0" : "=r"(r.rsp));
-	r.rflags = read_rflags();
 	va_start(ap, fmt);
 	panic_print(fmt, ap);
 	va_end(ap);

@@ -46,5 +46,9 @@ typedef void (*irq_handler_fn)(struct regs *r);
 void irq_register(u8 vector, irq_handler_fn fn);
 
 void regs_dump(const struct regs *r);
+/* Fill @r with the caller's registers (arch/x86/isr.S). */
+void regs_capture(struct regs *r);
+_Static_assert(offsetof(struct regs, rip) == 0x88, "isr.S layout");
+_Static_assert(offsetof(struct regs, ss) == 0xa8, "isr.S layout");
 
 #endif
