@@ -1,0 +1,59 @@
+/*
+ * VM configuration from the GRUB entry's module strings. Pure code, host
+ * unit-tested. Grammar of one module string (what follows the file name on
+ * a `module2` line):
+ *
+ *     vm=NAME ROLE [OPTION=VALUE ...] [-- GUEST COMMAND LINE]
+ *
+ * ROLE is one of `elf` (a freestanding test guest), `kernel` (a Linux
+ * bzImage) or `initrd`. VM options may stand on any of the VM's module lines;
+ * the same option given twice with different values is an error. Every error
+ * names the VM and the option; a VM with any error is marked bad and is not
+ * started, the others are.
+ */
+#ifndef HOLDFAST_VM_CONFIG_H
+#define HOLDFAST_VM_CONFIG_H
+
+#include "kernel/multiboot2.h"
+
+#define VM_MAX_VMS 16
+#define VM_NAME_MAX 16      /* including the NUL */
+#define VM_CMDLINE_MAX 1024 /* including the NUL */
+#define VM_MIN_MEMORY MiB(4)
+#define VM_DEFAULT_MEMORY MiB(64)
+
+struct vm_config {
+	char name[VM_NAME_MAX];
+	s32 elf_module;    /* index into the boot modules, -1 when absent */
+	s32 kernel_module;
+	s32 initrd_module;
+	u32 vcpus;         /* default 1 */
+	u64 memory;        /* bytes, a multiple of 2 MiB; default 64 MiB */
+	char guest_cmdline[VM_CMDLINE_MAX]; /* after "--"; "" when none */
+	bool bad;          /* an error was reported: do not start */
+};
+
+struct vm_config_set {
+	struct vm_config vms[VM_MAX_VMS];
+	u32 count;
+};
+
+struct vm_config_limits {
+	u32 max_vcpus;  /* most vCPUs one VM may have */
+	u64 max_memory; /* most memory one VM may have, in bytes */
+};
+
+/* Called once per error with a complete sentence that names the VM (or the
+ * module, when it has no vm=) and the option, e.g.
+ * "vm web: option memory=12Q: expected a size such as 256M". */
+typedef void (*vm_config_error_fn)(void *ctx, const char *message);
+
+/* Build the VM list from @count module strings. Modules without a vm=
+ * option are reported and skipped. Returns the number of VMs that are not
+ * bad. */
+u32 vm_config_parse(const struct boot_module *mods, u32 count,
+		    const struct vm_config_limits *limits,
+		    struct vm_config_set *out, vm_config_error_fn error,
+		    void *ctx);
+
+#endif
