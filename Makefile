@@ -21,15 +21,21 @@ HV_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-stack-protector \
 HV_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,linker.ld \
 	-Wl,-z,max-page-size=0x1000 -Wl,--build-id=none -Wl,-z,noexecstack
 
-HV_DIRS := boot arch/x86 kernel
+HV_DIRS := boot arch/x86 arch/x86/svm kernel paravirt
 HV_SRCS := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
 HV_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(HV_SRCS))
 
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. \
 	-fsanitize=address,undefined -fno-omit-frame-pointer
 # Host unit tests: tests/unit/test_NAME.c links with the pure sources below.
-UNIT_TESTS := multiboot2 pmem acpi cmdline format
+UNIT_TESTS := multiboot2 pmem acpi cmdline format insn guest_walk elf_loader \
+	vm_config svm_exit
 unit_srcs_multiboot2 := kernel/multiboot2.c
+unit_srcs_insn := arch/x86/insn.c
+unit_srcs_guest_walk := arch/x86/guest_walk.c
+unit_srcs_elf_loader := kernel/elf_loader.c
+unit_srcs_vm_config := kernel/vm_config.c kernel/cmdline.c kernel/format.c
+unit_srcs_svm_exit := arch/x86/svm/svm_exit.c
 unit_srcs_pmem := kernel/pmem.c
 unit_srcs_acpi := arch/x86/acpi.c arch/x86/acpi_madt.c
 unit_srcs_cmdline := kernel/cmdline.c

@@ -7,11 +7,13 @@
 #include "kernel/percpu.h"
 #include "kernel/selftest.h"
 #include "kernel/shutdown.h"
+#include "kernel/vm_launch.h"
 #include "arch/x86/acpi.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/timer.h"
+#include "arch/x86/virt.h"
 
 #define MBI_MAX_BYTES MiB(1)
 
@@ -125,6 +127,21 @@ static void timers_init(void)
 	smp_start_local_timer();
 }
 
+/* Hardware virtualization on the boot CPU; the APs enable it as they come
+ * up. Without it the hypervisor still runs, with no VMs. */
+static bool virt_probe(void)
+{
+	const char *why;
+
+	if (!virt_init(&why)) {
+		pr_err("holdfast: error: %s; no VMs can run", why);
+		return false;
+	}
+	this_cpu()->virt_ready = true;
+	pr_info("holdfast: hardware virtualization: %s", vcpu_ops->name);
+	return true;
+}
+
 void kernel_main(u32 magic, u64 mbi_phys)
 {
 	bool mbi_ok;
@@ -156,6 +173,8 @@ void kernel_main(u32 magic, u64 mbi_phys)
 	u32 enabled = acpi_init();
 
 	timers_init();
+	bool virt_ok = virt_probe();
+
 	irq_enable();
 	u32 online = smp_boot_aps(&acpi_info, trampoline, hv_options.max_cpus);
 
@@ -163,8 +182,9 @@ void kernel_main(u32 magic, u64 mbi_phys)
 	selftest_cpus(online);
 	selftest_run(hv_options.selftest, online);
 
-	pr_info("holdfast: no VMs configured; idle");
-	hv_debug_exit(EXIT_CODE_SUCCESS);
-	for (;;)
-		cpu_idle_wait();
+	if (!vms_launch(&boot_info, virt_ok)) {
+		pr_info("holdfast: no VMs running; idle");
+		hv_debug_exit(EXIT_CODE_SUCCESS);
+	}
+	cpu_idle_loop();
 }

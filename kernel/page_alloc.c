@@ -92,8 +92,13 @@ bool page_alloc_init(const struct boot_info *bi, u64 extra_start,
 
 u64 page_alloc(u64 count)
 {
+	return page_alloc_aligned(count, 1);
+}
+
+u64 page_alloc_aligned(u64 count, u64 align)
+{
 	spin_lock(&pm_lock);
-	u64 phys = pmem_alloc(&pm, count, 1);
+	u64 phys = pmem_alloc(&pm, count, align);
 
 	spin_unlock(&pm_lock);
 	if (phys)

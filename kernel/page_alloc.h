@@ -13,6 +13,8 @@ bool page_alloc_init(const struct boot_info *bi, u64 extra_start,
 /* @count zeroed, contiguous pages; 0 when memory is exhausted. */
 u64 page_alloc(u64 count);
 u64 page_alloc_one(void);
+/* @count zeroed pages aligned to @align pages (a power of two). */
+u64 page_alloc_aligned(u64 count, u64 align);
 void page_free(u64 phys, u64 count);
 u64 page_alloc_free_pages(void);
 u64 page_alloc_top(void); /* end of the highest usable RAM */

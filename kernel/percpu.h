@@ -9,6 +9,8 @@
 #include "arch/x86/desc.h"
 
 #define MAX_CPUS 256
+
+struct vcpu;
 #define STACK_GUARD_SLOTS (1 + IST_COUNT) /* main stack + IST stacks */
 
 struct percpu {
@@ -26,6 +28,10 @@ struct percpu {
 
 	/* Shared: set by this CPU once it is fully up; read by all. */
 	volatile bool online;
+	volatile bool virt_ready; /* hardware virtualization enabled here */
+	/* The vCPU this CPU runs (one-to-one until the scheduler lands):
+	 * set by the boot CPU, then owned by this CPU. */
+	struct vcpu *volatile vcpu;
 
 	/* Cross-CPU call slot: callers serialise on xcall_lock; the target
 	 * runs xcall_fn in its IPI handler and then sets xcall_done. */

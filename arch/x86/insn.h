@@ -47,8 +47,9 @@ struct insn {
 			      * 3 RBX, 4 RSP, 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15) */
 	bool reg_high_byte;  /* AH, CH, DH or BH (byte op, no REX, reg 4-7:
 			      * then reg holds 0-3, the register it lives in) */
-	u64 imm;             /* MOV_IMM_TO_MEM: the immediate, sign-extended
-			      * to reg_size... i.e. the value written */
+	u64 imm;             /* MOV_IMM_TO_MEM: the value written, mem_size
+			      * wide (C7 with 64-bit operand size: its imm32
+			      * sign-extended to 64 bits) */
 };
 
 enum insn_status {
@@ -57,7 +58,9 @@ enum insn_status {
 	INSN_TRUNCATED = -2,   /* @avail ran out before the instruction ended */
 };
 
-/* Decode the instruction at @bytes (@avail bytes readable). */
+/* Decode the instruction at @bytes (@avail bytes readable). On failure
+ * *out is zeroed; INSN_TRUNCATED means more bytes could still make it an
+ * instruction this decoder handles. */
 enum insn_status insn_decode(const u8 *bytes, u32 avail, enum cpu_mode mode,
 			     struct insn *out);
 

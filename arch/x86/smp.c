@@ -10,6 +10,8 @@
 #include "kernel/percpu.h"
 #include "kernel/string.h"
 #include "kernel/time.h"
+#include "kernel/vm_launch.h"
+#include "arch/x86/virt.h"
 
 #define IST_STACK_SIZE (8 * 1024)
 #define CPU_STACK_SIZE (16 * 1024)
@@ -56,6 +58,11 @@ static void xcall_handle(struct regs *r)
 	__atomic_store_n(&pc->xcall_done, 1, __ATOMIC_RELEASE);
 }
 
+static void kick_handle(struct regs *r)
+{
+	(void)r; /* the interrupted loop re-checks its requests */
+}
+
 static void timer_tick(struct regs *r)
 {
 	(void)r;
@@ -80,6 +87,7 @@ void smp_init_boot_cpu(void)
 	idt_init();
 	irq_register(VEC_XCALL, xcall_handle);
 	irq_register(VEC_TIMER, timer_tick);
+	irq_register(VEC_KICK, kick_handle);
 	lapic_choose_mode();
 	pc->index = 0;
 	percpu_install(pc);
@@ -112,11 +120,17 @@ static __noreturn void ap_entry(struct percpu *pc)
 
 	for (int i = 0; i < IST_COUNT; i++)
 		ist_tops[i] = pc->desc.tss.ist[i];
+	const char *why;
+
 	cpu_setup_local(pc, ist_tops);
 	timer_start_tick();
+	if (vcpu_ops)
+		pc->virt_ready = virt_cpu_enable(&why);
 	__atomic_store_n(&pc->online, true, __ATOMIC_RELEASE);
-	for (;;)
-		cpu_idle_wait();
+	if (vcpu_ops && !pc->virt_ready)
+		pr_err("holdfast: error: CPU %u: %s; it runs no vCPUs", pc->index, why);
+	irq_enable();
+	cpu_idle_loop();
 }
 
 /* Allocate an AP's stacks (with guard pages) before any AP runs, so the

@@ -1,0 +1,103 @@
+/*
+ * RDMSR/WRMSR: an allowlist. The MSRs a guest owns outright (SYSENTER_*,
+ * STAR/LSTAR/CSTAR/SFMASK, FS/GS/KERNEL_GS base) never exit: the backend
+ * switches them. Everything else lands here; an MSR not in the table below
+ * raises #GP in the guest, so nothing of the host is ever read or written.
+ * The table is documented in README.md ("Guest MSRs").
+ */
+#include "kernel/exit.h"
+#include "kernel/vm.h"
+#include "arch/x86/cpu.h"
+
+#define VEC_GP 13
+#define MSR_TSC 0x10
+#define MSR_APIC_BASE_ADDR 0x1b
+#define MSR_MTRR_CAP 0xfe
+#define MSR_MISC_ENABLE 0x1a0
+#define MSR_PAT 0x277
+#define MSR_EFER_ADDR 0xc0000080
+
+#define APIC_DEFAULT_BASE 0xfee00000ull
+#define APIC_BASE_BSP (1ull << 8)
+#define APIC_BASE_ENABLE (1ull << 11)
+/* SCE, LME, LMA, NXE: what a guest may set in EFER. */
+#define EFER_GUEST_BITS ((1ull << 0) | (1ull << 8) | (1ull << 10) | (1ull << 11))
+
+/* Returns false for #GP. */
+static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
+{
+	switch (msr) {
+	case MSR_EFER_ADDR:
+		*val = vcpu_get_reg(v, VREG_EFER);
+		return true;
+	case MSR_PAT:
+		*val = vcpu_get_reg(v, VREG_PAT);
+		return true;
+	case MSR_TSC:
+		*val = rdtsc();
+		return true;
+	case MSR_APIC_BASE_ADDR:
+		*val = APIC_DEFAULT_BASE | APIC_BASE_ENABLE |
+		       (v->index == 0 ? APIC_BASE_BSP : 0);
+		return true;
+	case MSR_MTRR_CAP:
+		*val = 0; /* no MTRRs */
+		return true;
+	case MSR_MISC_ENABLE:
+		*val = 1; /* fast strings */
+		return true;
+	}
+	return false;
+}
+
+static bool pat_valid(u64 pat)
+{
+	for (int i = 0; i < 8; i++) {
+		u8 type = (pat >> (i * 8)) & 0xff;
+
+		if (type == 2 || type == 3 || type > 7)
+			return false;
+	}
+	return true;
+}
+
+static bool msr_write(struct vcpu *v, u32 msr, u64 val)
+{
+	switch (msr) {
+	case MSR_EFER_ADDR:
+		if (val & ~EFER_GUEST_BITS)
+			return false;
+		vcpu_set_reg(v, VREG_EFER, val);
+		return true;
+	case MSR_PAT:
+		if (!pat_valid(val))
+			return false;
+		vcpu_set_reg(v, VREG_PAT, val);
+		return true;
+	case MSR_MISC_ENABLE:
+		return true; /* accepted and ignored */
+	}
+	return false;
+}
+
+void exit_handle_msr(struct vcpu *v, const struct vm_exit *exit)
+{
+	u32 msr = (u32)v->gpr[GPR_RCX];
+	u64 val = (v->gpr[GPR_RDX] << 32) | (u32)v->gpr[GPR_RAX];
+	bool ok;
+
+	if (exit->reason == EXIT_MSR_READ) {
+		ok = msr_read(v, msr, &val);
+		if (ok) {
+			v->gpr[GPR_RAX] = (u32)val;
+			v->gpr[GPR_RDX] = val >> 32;
+		}
+	} else {
+		ok = msr_write(v, msr, val);
+	}
+	if (!ok) {
+		vcpu_queue_exception(v, VEC_GP, true, 0);
+		return;
+	}
+	exit_skip_insn(v, exit);
+}

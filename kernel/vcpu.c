@@ -1,0 +1,150 @@
+/* The vCPU loop and event delivery: generic, over struct vcpu_ops. */
+#include "kernel/vcpu.h"
+#include "kernel/console.h"
+#include "kernel/exit.h"
+#include "kernel/percpu.h"
+#include "kernel/vm.h"
+#include "arch/x86/lapic.h"
+
+#define RFLAGS_IF_BIT (1u << 9)
+
+void vcpu_kick(struct vcpu *v)
+{
+	if (v->pcpu != this_cpu()->index)
+		lapic_send_ipi(percpu_area[v->pcpu].apic_id, VEC_KICK);
+}
+
+void vcpu_raise_interrupt(struct vcpu *v, u8 vector)
+{
+	__atomic_or_fetch(&v->irr[vector / 64], 1ull << (vector % 64),
+			  __ATOMIC_SEQ_CST);
+	vcpu_request(v, VCPU_REQ_EVENT);
+	vcpu_kick(v);
+}
+
+void vcpu_raise_nmi(struct vcpu *v)
+{
+	__atomic_store_n(&v->nmi_pending, 1, __ATOMIC_SEQ_CST);
+	vcpu_request(v, VCPU_REQ_EVENT);
+	vcpu_kick(v);
+}
+
+void vcpu_queue_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
+{
+	v->exception_pending = true;
+	v->exception = (struct event){ EVENT_EXCEPTION, vector, has_error, error };
+}
+
+static int highest_pending_vector(struct vcpu *v)
+{
+	for (int w = 3; w >= 0; w--) {
+		u64 bits = __atomic_load_n(&v->irr[w], __ATOMIC_ACQUIRE);
+
+		if (bits)
+			return w * 64 + 63 - __builtin_clzll(bits);
+	}
+	return -1;
+}
+
+static bool interrupts_deliverable(struct vcpu *v)
+{
+	return (vcpu_get_reg(v, VREG_RFLAGS) & RFLAGS_IF_BIT) &&
+	       !vcpu_ops->in_interrupt_shadow(v);
+}
+
+/*
+ * Choose what to deliver at this entry, by priority: an event whose
+ * delivery the last exit cut short, a queued exception, an NMI, then the
+ * highest pending interrupt vector. What cannot go in now asks for a
+ * window exit instead.
+ */
+static void vcpu_deliver_events(struct vcpu *v)
+{
+	struct event e;
+	int vector;
+
+	vcpu_ops->want_intr_window(v, false);
+	if (vcpu_ops->interrupted_event(v, &e)) {
+		vcpu_ops->inject(v, &e);
+		return;
+	}
+	if (v->exception_pending) {
+		v->exception_pending = false;
+		vcpu_ops->inject(v, &v->exception);
+		return;
+	}
+	if (v->nmi_pending && !v->nmi_masked) {
+		v->nmi_pending = 0;
+		v->nmi_masked = true;
+		vcpu_ops->want_nmi_window(v, true);
+		vcpu_ops->inject(v, &(struct event){ EVENT_NMI, 2, false, 0 });
+		return;
+	}
+	vector = highest_pending_vector(v);
+	if (vector < 0)
+		return;
+	if (!interrupts_deliverable(v)) {
+		vcpu_ops->want_intr_window(v, true);
+		return;
+	}
+	__atomic_and_fetch(&v->irr[vector / 64], ~(1ull << (vector % 64)),
+			   __ATOMIC_SEQ_CST);
+	vcpu_ops->inject(v, &(struct event){ EVENT_EXTINT, (u8)vector, false, 0 });
+}
+
+static bool vcpu_has_wakeup(struct vcpu *v)
+{
+	return v->nmi_pending ||
+	       (highest_pending_vector(v) >= 0 &&
+		(vcpu_get_reg(v, VREG_RFLAGS) & RFLAGS_IF_BIT));
+}
+
+/* Halted with interrupts on: sleep until something could wake the vCPU.
+ * Interrupts are off between the check and HLT; `sti; hlt` closes the
+ * window for a kick arriving in between. */
+static void vcpu_wait_halted(struct vcpu *v)
+{
+	irq_disable();
+	if (!vcpu_has_wakeup(v) && !v->requests)
+		cpu_idle_wait();
+	irq_enable();
+	if (vcpu_has_wakeup(v))
+		v->state = VCPU_RUNNABLE;
+}
+
+void vcpu_run_loop(struct vcpu *v)
+{
+	struct vm_exit exit;
+
+	while (v->state != VCPU_FINISHED) {
+		u32 req = vcpu_take_requests(v);
+
+		if ((req & VCPU_REQ_STOP) || v->vm->stopping)
+			break;
+		if (v->state == VCPU_HALTED) {
+			vcpu_wait_halted(v);
+			continue;
+		}
+		vcpu_deliver_events(v);
+		vcpu_ops->run(v, &exit);
+		v->exits[exit.reason]++;
+		v->exits_total++;
+		exit_dispatch(v, &exit);
+	}
+	v->state = VCPU_FINISHED;
+	vm_vcpu_exited(v->vm);
+}
+
+void vcpu_dump(struct vcpu *v)
+{
+	pr_err("  vcpu %u: RIP %lx RFLAGS %lx CR0 %lx CR3 %lx CR4 %lx EFER %lx",
+	       v->index, vcpu_get_reg(v, VREG_RIP),
+	       vcpu_get_reg(v, VREG_RFLAGS), vcpu_get_reg(v, VREG_CR0),
+	       vcpu_get_reg(v, VREG_CR3), vcpu_get_reg(v, VREG_CR4),
+	       vcpu_get_reg(v, VREG_EFER));
+	pr_err("  RAX %lx RBX %lx RCX %lx RDX %lx RSI %lx RDI %lx RSP %lx RBP %lx",
+	       v->gpr[GPR_RAX], v->gpr[GPR_RBX], v->gpr[GPR_RCX],
+	       v->gpr[GPR_RDX], v->gpr[GPR_RSI], v->gpr[GPR_RDI],
+	       v->gpr[GPR_RSP], v->gpr[GPR_RBP]);
+	vcpu_ops->dump(v);
+}

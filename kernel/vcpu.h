@@ -1,0 +1,73 @@
+/* Virtual CPUs: generic state, shared by every backend. */
+#ifndef HOLDFAST_VCPU_H
+#define HOLDFAST_VCPU_H
+
+#include "kernel/types.h"
+#include "arch/x86/virt.h"
+
+/* gpr[] indices, in x86 encoding order. */
+enum { GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI,
+       GPR_RDI, GPR_R8, GPR_R9, GPR_R10, GPR_R11, GPR_R12, GPR_R13,
+       GPR_R14, GPR_R15 };
+
+enum vcpu_state {
+	VCPU_RUNNABLE,
+	VCPU_HALTED,   /* HLT with interrupts on: waits for an interrupt */
+	VCPU_FINISHED, /* HLT with interrupts off, or its VM stopped */
+};
+
+/* Request bits: any CPU sets them (atomically) and kicks the owner, which
+ * handles them before its next guest entry. */
+#define VCPU_REQ_STOP (1u << 0)  /* the VM is stopping */
+#define VCPU_REQ_EVENT (1u << 1) /* an interrupt or NMI became pending */
+
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	u32 index; /* within its VM; also its APIC ID */
+	u32 pcpu;  /* the physical CPU that runs it */
+	void *arch; /* backend state (VMCB or VMCS), owned by the backend */
+
+	/* Owned by the CPU running this vCPU. */
+	u64 gpr[16];
+	enum vcpu_state state;
+	bool nmi_masked; /* an injected NMI has not reached IRET yet */
+	bool exception_pending;
+	struct event exception;
+	u64 exits[EXIT_REASON_COUNT];
+	u64 exits_total;
+
+	/* Shared: written by any CPU with atomics. */
+	volatile u32 requests;
+	volatile u64 irr[4]; /* pending interrupt vectors, one bit each */
+	volatile u32 nmi_pending;
+};
+
+static inline void vcpu_request(struct vcpu *v, u32 req)
+{
+	__atomic_or_fetch(&v->requests, req, __ATOMIC_SEQ_CST);
+}
+
+static inline u32 vcpu_take_requests(struct vcpu *v)
+{
+	return __atomic_exchange_n(&v->requests, 0, __ATOMIC_SEQ_CST);
+}
+
+/* Make @vector pending on @v and wake it (from any CPU). */
+void vcpu_raise_interrupt(struct vcpu *v, u8 vector);
+void vcpu_raise_nmi(struct vcpu *v);
+/* Interrupt the CPU running @v so it looks at its requests. */
+void vcpu_kick(struct vcpu *v);
+
+/* Queue an exception for the guest (from the owning CPU). */
+void vcpu_queue_exception(struct vcpu *v, u8 vector, bool has_error,
+			  u32 error);
+
+/* The vCPU loop: runs @v on this CPU until it finishes or its VM stops. */
+void vcpu_run_loop(struct vcpu *v);
+
+/* Print the vCPU's registers and the backend's view (for VM stops). */
+void vcpu_dump(struct vcpu *v);
+
+#endif

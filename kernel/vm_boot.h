@@ -1,0 +1,15 @@
+/* Putting a new VM's guest in place: load its image, set its vCPUs' first
+ * state. Only ELF test guests so far (tests/guests/ENTRY_STATE.md). */
+#ifndef HOLDFAST_VM_BOOT_H
+#define HOLDFAST_VM_BOOT_H
+
+#include "kernel/vm.h"
+
+#define VM_BOOT_AREA_SIZE MiB(1)    /* top of guest RAM: tables, GDT, stacks */
+#define VM_ELF_LOAD_MIN MiB(1)
+#define VM_ELF_STACK_SIZE KiB(16)
+
+bool vm_boot_prepare(struct vm *vm, const struct vm_config *cfg,
+		     const struct boot_module *mods, const char **error);
+
+#endif

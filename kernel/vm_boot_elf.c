@@ -1,0 +1,124 @@
+/*
+ * ELF test guests start in 64-bit mode on an identity map of their RAM
+ * that Holdfast builds in the top 1 MiB of it (the boot area):
+ *   +0      PML4        +4 KiB  PDPT       +8 KiB  GDT
+ *   +12 KiB one page directory per GiB (2 MiB pages)
+ *   stacks: 16 KiB per vCPU, downward from the top of RAM.
+ * tests/guests/ENTRY_STATE.md is the contract; keep them in step.
+ */
+#include "kernel/vm_boot.h"
+#include "kernel/elf_loader.h"
+
+#define PTE_P 0x1ull
+#define PTE_W 0x2ull
+#define PTE_PS 0x80ull
+#define GDT_CODE64_SEL 0x08
+#define GDT_DATA_SEL 0x10
+
+#define CR0_PE_MP_ET_NE_WP_PG 0x80010033ull
+#define CR4_PAE_OSFXSR_OSXMMEXCPT 0x620ull
+#define EFER_LME_LMA 0x500ull
+#define SEG_CODE64_ATTR 0xa9b /* P, S, code exec/read accessed, L, G */
+#define SEG_DATA_ATTR 0xc93   /* P, S, data read/write accessed, DB, G */
+#define SEG_TSS64_BUSY_ATTR 0x08b
+
+static bool write_cb(void *ctx, u64 gpa, const void *src, u64 len)
+{
+	return vm_write_gpa(ctx, gpa, src, len);
+}
+
+static bool write_u64(struct vm *vm, u64 gpa, u64 val)
+{
+	return vm_write_gpa(vm, gpa, &val, sizeof(val));
+}
+
+/* The identity map and GDT; returns false if they do not fit. */
+static bool build_boot_area(struct vm *vm, u64 base)
+{
+	u64 pml4 = base, pdpt = base + PAGE_SIZE, gdt = base + 2 * PAGE_SIZE;
+	u64 pds = base + 3 * PAGE_SIZE;
+	u64 gib = ALIGN_UP(vm->memory, GiB(1)) / GiB(1);
+	static const u64 gdt_entries[] = { 0, 0x00af9b000000ffffull,
+					   0x00cf93000000ffffull };
+
+	if (!write_u64(vm, pml4, pdpt | PTE_P | PTE_W))
+		return false;
+	for (u64 g = 0; g < gib; g++) {
+		u64 pd = pds + g * PAGE_SIZE;
+
+		if (!write_u64(vm, pdpt + g * 8, pd | PTE_P | PTE_W))
+			return false;
+		for (u64 i = 0; i < 512; i++) {
+			u64 addr = g * GiB(1) + i * LARGE_PAGE_SIZE;
+
+			if (addr >= vm->memory)
+				break;
+			if (!write_u64(vm, pd + i * 8, addr | PTE_P | PTE_W | PTE_PS))
+				return false;
+		}
+	}
+	return vm_write_gpa(vm, gdt, gdt_entries, sizeof(gdt_entries));
+}
+
+static void set_vcpu_entry_state(struct vcpu *v, u64 base, u64 entry)
+{
+	const struct segment code = { GDT_CODE64_SEL, SEG_CODE64_ATTR, 0xffffffff, 0 };
+	const struct segment data = { GDT_DATA_SEL, SEG_DATA_ATTR, 0xffffffff, 0 };
+	const struct segment tr = { 0, SEG_TSS64_BUSY_ATTR, 0x67, 0 };
+	const struct segment ldtr = { 0, 0x82, 0, 0 };
+	const struct segment gdtr = { 0, 0, 3 * 8 - 1, base + 2 * PAGE_SIZE };
+	const struct segment idtr = { 0, 0, 0, 0 };
+	struct vm *vm = v->vm;
+
+	vcpu_ops->set_seg(v, VSEG_CS, &code);
+	vcpu_ops->set_seg(v, VSEG_DS, &data);
+	vcpu_ops->set_seg(v, VSEG_ES, &data);
+	vcpu_ops->set_seg(v, VSEG_FS, &data);
+	vcpu_ops->set_seg(v, VSEG_GS, &data);
+	vcpu_ops->set_seg(v, VSEG_SS, &data);
+	vcpu_ops->set_seg(v, VSEG_TR, &tr);
+	vcpu_ops->set_seg(v, VSEG_LDTR, &ldtr);
+	vcpu_ops->set_seg(v, VSEG_GDTR, &gdtr);
+	vcpu_ops->set_seg(v, VSEG_IDTR, &idtr);
+	vcpu_set_reg(v, VREG_CR0, CR0_PE_MP_ET_NE_WP_PG);
+	vcpu_set_reg(v, VREG_CR4, CR4_PAE_OSFXSR_OSXMMEXCPT);
+	vcpu_set_reg(v, VREG_EFER, EFER_LME_LMA);
+	vcpu_set_reg(v, VREG_CR3, base);
+	vcpu_set_reg(v, VREG_RFLAGS, 0x2);
+	vcpu_set_reg(v, VREG_RIP, entry);
+	v->gpr[GPR_RSP] = vm->memory - (u64)v->index * VM_ELF_STACK_SIZE;
+	v->gpr[GPR_RDI] = v->index;
+	v->gpr[GPR_RSI] = vm->nvcpus;
+}
+
+static bool vm_boot_elf(struct vm *vm, const struct boot_module *mod,
+			const char **error)
+{
+	u64 base = vm->memory - VM_BOOT_AREA_SIZE;
+	u64 tables = (3 + ALIGN_UP(vm->memory, GiB(1)) / GiB(1)) * PAGE_SIZE;
+	u64 entry;
+
+	if (tables + (u64)vm->nvcpus * VM_ELF_STACK_SIZE > VM_BOOT_AREA_SIZE) {
+		*error = "too many vCPUs or too much memory for an ELF guest's 1 MiB boot area";
+		return false;
+	}
+	if (!elf_load((const void *)(uintptr_t)mod->start, mod->end - mod->start,
+		      VM_ELF_LOAD_MIN, base, write_cb, vm, &entry, error))
+		return false;
+	if (!build_boot_area(vm, base)) {
+		*error = "cannot write its boot area";
+		return false;
+	}
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		set_vcpu_entry_state(vm->vcpus[i], base, entry);
+	return true;
+}
+
+bool vm_boot_prepare(struct vm *vm, const struct vm_config *cfg,
+		     const struct boot_module *mods, const char **error)
+{
+	if (cfg->elf_module >= 0)
+		return vm_boot_elf(vm, &mods[cfg->elf_module], error);
+	*error = "Linux kernels cannot be booted yet (only elf guests)";
+	return false;
+}

@@ -1,0 +1,110 @@
+#include "kernel/vm_launch.h"
+#include "kernel/console.h"
+#include "kernel/page_alloc.h"
+#include "kernel/percpu.h"
+#include "kernel/vm.h"
+#include "arch/x86/lapic.h"
+
+static void config_error(void *ctx, const char *message)
+{
+	(void)ctx;
+	pr_err("holdfast: error: %s; vm not started", message);
+}
+
+/*
+ * Until the scheduler exists every vCPU owns a physical CPU. This is the
+ * one place that assumption lives: it hands out CPUs in order and refuses
+ * a VM when too few are left.
+ */
+static bool vm_place_vcpus(struct vm *vm, u32 *next_cpu)
+{
+	u32 first = *next_cpu;
+	u32 cpu = first;
+
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		while (cpu < MAX_CPUS && !(percpu_area[cpu].online &&
+					   percpu_area[cpu].virt_ready))
+			cpu++;
+		if (cpu >= MAX_CPUS) {
+			pr_err("holdfast: error: vm %s: needs %u physical CPUs of its own and %u are left (vCPUs map one-to-one onto CPUs until the scheduler lands); vm not started",
+			       vm->name, vm->nvcpus, i);
+			return false;
+		}
+		vm->vcpus[i]->pcpu = cpu++;
+	}
+	*next_cpu = cpu;
+	return true;
+}
+
+static void vm_start_vcpus(struct vm *vm)
+{
+	vm_mark_running(vm);
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = vm->vcpus[i];
+		struct percpu *pc = &percpu_area[v->pcpu];
+
+		__atomic_store_n(&pc->vcpu, v, __ATOMIC_RELEASE);
+		if (pc != this_cpu())
+			lapic_send_ipi(pc->apic_id, VEC_KICK);
+	}
+}
+
+u32 vms_launch(const struct boot_info *bi, bool virt_ok)
+{
+	static struct vm_config_set configs;
+	struct vm_config_limits limits = {
+		.max_vcpus = MIN(VM_MAX_VCPUS, cpus_online),
+		.max_memory = ALIGN_DOWN(page_alloc_free_pages() * PAGE_SIZE,
+					 LARGE_PAGE_SIZE),
+	};
+	u32 next_cpu = 0, started = 0;
+
+	if (!bi->module_count)
+		return 0;
+	vm_config_parse(bi->modules, bi->module_count, &limits, &configs,
+			config_error, NULL);
+	for (u32 i = 0; i < configs.count; i++) {
+		const struct vm_config *cfg = &configs.vms[i];
+		struct vm *vm;
+
+		if (cfg->bad)
+			continue;
+		if (!virt_ok) {
+			pr_err("holdfast: error: vm %s: no usable hardware virtualization; vm not started",
+			       cfg->name);
+			continue;
+		}
+		vm = vm_create(cfg, vm_count, bi->modules);
+		if (!vm)
+			continue;
+		if (!vm_place_vcpus(vm, &next_cpu))
+			continue; /* its memory stays allocated: harmless */
+		pr_info("holdfast: vm %s: %u vCPUs on CPUs %u-%u, %lu MiB",
+			vm->name, vm->nvcpus, vm->vcpus[0]->pcpu,
+			vm->vcpus[vm->nvcpus - 1]->pcpu, vm->memory >> 20);
+		vms[vm_count++] = vm;
+		started++;
+	}
+	for (u32 i = 0; i < vm_count; i++)
+		vm_start_vcpus(vms[i]);
+	return started;
+}
+
+void cpu_idle_loop(void)
+{
+	struct percpu *pc = this_cpu();
+
+	for (;;) {
+		struct vcpu *v = __atomic_load_n(&pc->vcpu, __ATOMIC_ACQUIRE);
+
+		if (v) {
+			vcpu_run_loop(v);
+			pc->vcpu = NULL;
+			continue;
+		}
+		irq_disable();
+		if (!pc->vcpu)
+			cpu_idle_wait();
+		irq_enable();
+	}
+}
