@@ -86,3 +86,8 @@ void printk(enum log_level level, const char *fmt, ...)
 	console_put_raw("\n");
 	console_lock_release(flags);
 }
+
+int console_getc(void)
+{
+	return console_cfg.port ? uart_getc_nowait(console_cfg.port) : -1;
+}

@@ -25,6 +25,9 @@ void console_write(const char *s);
  * console lock (the CPU holding it may be stopped). */
 void console_enter_panic_mode(void);
 
+/* A byte typed on the console, or -1 (polled from the boot CPU's tick). */
+int console_getc(void);
+
 #define pr_err(...) printk(LOG_ERR, __VA_ARGS__)
 #define pr_warn(...) printk(LOG_WARN, __VA_ARGS__)
 #define pr_info(...) printk(LOG_INFO, __VA_ARGS__)

@@ -156,17 +156,10 @@ void vm_stop(struct vm *vm, const char *fmt, ...)
 	}
 }
 
-static void vm_report_stopped(struct vm *vm)
+void vm_print_counters(struct vm *vm)
 {
 	char line[512];
 
-	vm_console_flush(&vm->console, vm->name);
-	if (!vm->stopping) {
-		vm->stopping = 1;
-		format(vm->stop_reason, sizeof(vm->stop_reason),
-		       "halted with interrupts off");
-	}
-	pr_info("holdfast: vm %s stopped: %s", vm->name, vm->stop_reason);
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *v = vm->vcpus[i];
 		int n = format(line, sizeof(line), "holdfast: vm %s vcpu %u exits: total=%lu",
@@ -178,6 +171,18 @@ static void vm_report_stopped(struct vm *vm)
 					    exit_reason_name(r), v->exits[r]);
 		pr_info("%s", line);
 	}
+}
+
+static void vm_report_stopped(struct vm *vm)
+{
+	vm_console_flush(&vm->console, vm->name);
+	if (!vm->stopping) {
+		vm->stopping = 1;
+		format(vm->stop_reason, sizeof(vm->stop_reason),
+		       "halted with interrupts off");
+	}
+	pr_info("holdfast: vm %s stopped: %s", vm->name, vm->stop_reason);
+	vm_print_counters(vm);
 	if (__atomic_sub_fetch(&vms_running, 1, __ATOMIC_SEQ_CST) == 0) {
 		pr_info("holdfast: all VMs stopped");
 		hv_debug_exit(EXIT_CODE_SUCCESS);

@@ -39,6 +39,10 @@ struct vm *vm_create(const struct vm_config *cfg, u32 id,
  * reason; every vCPU leaves its loop; the last one prints the report. */
 void vm_stop(struct vm *vm, const char *fmt, ...) __printf(2, 3);
 
+/* One line per vCPU: its exits by reason (read while it runs: the figures
+ * are a snapshot, each counter exact). */
+void vm_print_counters(struct vm *vm);
+
 /* Count @vm as running (before its vCPUs start). */
 void vm_mark_running(struct vm *vm);
 

@@ -9,6 +9,7 @@
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/string.h"
+#include "kernel/tick.h"
 #include "kernel/time.h"
 #include "kernel/vm_launch.h"
 #include "arch/x86/virt.h"
@@ -66,7 +67,7 @@ static void kick_handle(struct regs *r)
 static void timer_tick(struct regs *r)
 {
 	(void)r;
-	this_cpu()->timer_ticks++;
+	tick_handle();
 }
 
 static void cpu_setup_local(struct percpu *pc, const u64 ist_tops[IST_COUNT])

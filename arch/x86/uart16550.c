@@ -13,6 +13,8 @@
 #define LCR_8N1 0x03
 #define LCR_DLAB 0x80
 #define LSR_THR_EMPTY 0x20
+#define LSR_DATA_READY 0x01
+#define UART_RBR 0 /* receive buffer, on read */
 #define UART_CLOCK_DIV 115200 /* 1.8432 MHz / 16 */
 
 void uart_init(u16 port, u32 baud)
@@ -37,4 +39,11 @@ void uart_putc(u16 port, char c)
 		cpu_relax();
 	}
 	outb(port + UART_THR, (u8)c);
+}
+
+int uart_getc_nowait(u16 port)
+{
+	if (!(inb(port + UART_LSR) & LSR_DATA_READY))
+		return -1;
+	return inb(port + UART_RBR);
 }

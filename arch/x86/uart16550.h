@@ -9,5 +9,7 @@
 
 void uart_init(u16 port, u32 baud);
 void uart_putc(u16 port, char c);
+/* A received byte, or -1 when none is waiting. */
+int uart_getc_nowait(u16 port);
 
 #endif
