@@ -1,0 +1,98 @@
+"""AMD-V under QEMU's emulation: ELF test guests exercise every exit kind,
+two VMs run at once on different CPUs, a hostile guest is stopped while a
+good one beside it finishes, and bad configurations are refused by name."""
+import pathlib
+import re
+
+import pytest
+
+from conftest import BUILD, EXIT_SUCCESS, boot
+
+GUESTS = BUILD / "guests"
+
+
+def guest(name):
+    path = GUESTS / f"{name}.elf"
+    assert path.exists(), f"{path} missing: make builds the test guests"
+    return str(path)
+
+
+def exits_of(b, vm, vcpu=0):
+    m = re.search(rf"holdfast: vm {vm} vcpu {vcpu} exits: total=\d+(.*)$",
+                  b.output, re.MULTILINE)
+    assert m, f"no exit counters for vm {vm} vcpu {vcpu}: {b}"
+    return dict(kv.split("=") for kv in m.group(1).split())
+
+
+def assert_no_panic(b):
+    assert b.rc == EXIT_SUCCESS, f"{b}: exit {b.rc}"
+    assert "PANIC" not in b.output, b
+    assert "holdfast: all VMs stopped" in b.output, b
+
+
+def test_exit_kinds_guest_passes_every_check():
+    b = boot("vm-exits", "console=com1", smp=2,
+             modules=[f"{guest('exits')} vm=exits elf vcpus=2 memory=32M"])
+    assert_no_panic(b)
+    fails = b.lines(r"^\S+ \[exits\] exits: FAIL .*$")
+    assert not fails, fails
+    assert "[exits] exits: all checks passed" in b.output, b
+    assert "holdfast: vm exits stopped: halted with interrupts off" in b.output, b
+    seen = exits_of(b, "exits", 0)
+    for reason in ("cpuid", "rdmsr", "wrmsr", "io", "hlt", "hypercall", "npf",
+                   "exception", "bad_insn", "intr_window", "nmi_window"):
+        assert int(seen.get(reason, 0)) > 0, (reason, seen)
+    # vCPU 1 was woken from HLT by vCPU 0's IPI on another physical CPU.
+    assert int(exits_of(b, "exits", 1).get("hlt", 0)) > 0, b
+
+
+def test_two_vms_run_at_once_on_different_cpus():
+    b = boot("vm-two", "console=com1", smp=4, mem="512M",
+             modules=[f"{guest('good')} vm=left elf vcpus=2 memory=32M",
+                      f"{guest('good')} vm=right elf vcpus=2 memory=32M"])
+    assert_no_panic(b)
+    placed = dict(b.lines(r"holdfast: vm (\w+): 2 vCPUs on CPUs (\d+-\d+)"))
+    assert placed == {"left": "0-1", "right": "2-3"}, b
+    for vm in ("left", "right"):
+        assert f"[{vm}] good: done, 2 vcpus, all checksums ok" in b.output, b
+        assert f"holdfast: vm {vm} stopped: halted with interrupts off" in b.output, b
+
+
+def test_hostile_guest_is_stopped_and_its_neighbour_finishes():
+    b = boot("vm-hostile", "console=com1", smp=3, mem="512M",
+             modules=[f"{guest('hostile')} vm=evil elf vcpus=1 memory=16M",
+                      f"{guest('good')} vm=good elf vcpus=2 memory=32M"])
+    assert_no_panic(b)
+    assert "[good] good: done, 2 vcpus, all checksums ok" in b.output, b
+    stopped = b.lines(r"holdfast: vm evil stopped: (.*)$")
+    assert len(stopped) == 1, b
+    assert re.match(r"(triple fault|hypervisor-detected violation)", stopped[0]), stopped
+    for probe in ("memory", "msr", "io", "hypercall", "instructions"):
+        assert re.search(rf"\[evil\] hostile: {probe} done", b.output), (probe, b)
+
+
+def test_bad_vm_configuration_is_refused_by_name_and_good_vm_runs(tmp_path):
+    junk = tmp_path / "junk.elf"
+    junk.write_bytes(b"this is not an ELF file" * 10)
+    good = guest("good")
+    b = boot("vm-bad-config", "console=com1", smp=2, modules=[
+        f"{good} vm=ok elf vcpus=1 memory=16M",
+        f"{good} vm=zero elf vcpus=0",
+        f"{good} vm=huge elf memory=64G",
+        f"{good} vm=typo elf memroy=16M",
+        f"{good} vm=odd elf memory=12Q",
+        f"{junk} vm=junk elf",
+        f"{good} elf memory=16M",
+        f"{good} vm=many elf vcpus=2 memory=16M",
+    ])
+    out = b.output
+    assert "holdfast: error: vm zero: option vcpus=0: expected 1 to" in out, b
+    assert re.search(r"holdfast: error: vm huge: option memory=64G: more than the \d+ MiB available", out), b
+    assert "holdfast: error: vm typo: unknown option 'memroy'" in out, b
+    assert "holdfast: error: vm odd: option memory=12Q" in out, b
+    assert "holdfast: error: vm junk: not an ELF file; vm not started" in out, b
+    assert re.search(r"holdfast: error: module 7 has no vm=NAME", out), b
+    # 1:1 placement: "ok" takes one CPU, "many" needs two of the one left.
+    assert "holdfast: error: vm many: needs 2 physical CPUs" in out, b
+    assert_no_panic(b)
+    assert "[ok] good: done, 1 vcpus, all checksums ok" in out, b
