@@ -48,7 +48,9 @@ UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 .PHONY: all iso run test unit deps check-build-tools check-iso-tools \
 	check-run-tools clean
 
-all: $(BUILD)/holdfast.elf
+all: $(BUILD)/holdfast.elf guests
+
+include tests/guests/guests.mk
 
 need = @command -v $(1) >/dev/null 2>&1 || { echo "holdfast: '$(1)' is missing: install the Debian package '$(2)' (or run 'make deps')" >&2; exit 1; }
 

@@ -100,7 +100,7 @@ static bool ud_is_hypercall(struct vcpu *v)
 {
 	struct insn in;
 
-	if (!vcpu_decode_insn(v, &in))
+	if (!vcpu_try_decode_insn(v, &in))
 		return false;
 	if (in.kind != INSN_VMCALL && in.kind != INSN_VMMCALL)
 		return false;

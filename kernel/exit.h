@@ -11,6 +11,8 @@ const char *exit_reason_name(enum vm_exit_reason reason);
 /* Decode the guest instruction at RIP. False (and the VM stopped, with a
  * message) when it cannot be read or decoded. */
 bool vcpu_decode_insn(struct vcpu *v, struct insn *out);
+/* The same, quietly: false when the bytes are no instruction we know. */
+bool vcpu_try_decode_insn(struct vcpu *v, struct insn *out);
 
 /* Move RIP past the instruction that exited, decoding it when the backend
  * gave no length. False when the VM was stopped instead. */

@@ -21,7 +21,9 @@ static enum cpu_mode vcpu_cpu_mode(struct vcpu *v, const struct segment *cs)
 	return cs->attrib & SEG_ATTR_DB ? CPU_MODE_PROT32 : CPU_MODE_PROT16;
 }
 
-bool vcpu_decode_insn(struct vcpu *v, struct insn *out)
+/* Fetch and decode; @bytes/@got report what was read, for messages. */
+static enum insn_status vcpu_fetch_decode(struct vcpu *v, struct insn *out,
+					  u8 bytes[INSN_MAX_LEN], u32 *got)
 {
 	struct segment cs;
 	struct guest_paging p = {
@@ -30,19 +32,32 @@ bool vcpu_decode_insn(struct vcpu *v, struct insn *out)
 		.cr4 = vcpu_get_reg(v, VREG_CR4),
 		.efer = vcpu_get_reg(v, VREG_EFER),
 	};
-	u8 bytes[INSN_MAX_LEN];
 	u64 rip = vcpu_get_reg(v, VREG_RIP);
 	enum cpu_mode mode;
 	u64 linear;
-	u32 got;
-	enum insn_status st;
 
 	vcpu_ops->get_seg(v, VSEG_CS, &cs);
 	mode = vcpu_cpu_mode(v, &cs);
 	linear = mode == CPU_MODE_LONG64 ? rip : (u32)(cs.base + rip);
-	got = guest_read_virt(&p, linear, bytes, sizeof(bytes), read_gpa_cb, v->vm);
-	st = got ? insn_decode(bytes, got, mode, out) : INSN_TRUNCATED;
-	if (st == INSN_OK)
+	*got = guest_read_virt(&p, linear, bytes, INSN_MAX_LEN, read_gpa_cb, v->vm);
+	return *got ? insn_decode(bytes, *got, mode, out) : INSN_TRUNCATED;
+}
+
+bool vcpu_try_decode_insn(struct vcpu *v, struct insn *out)
+{
+	u8 bytes[INSN_MAX_LEN];
+	u32 got;
+
+	return vcpu_fetch_decode(v, out, bytes, &got) == INSN_OK;
+}
+
+bool vcpu_decode_insn(struct vcpu *v, struct insn *out)
+{
+	u8 bytes[INSN_MAX_LEN];
+	u64 rip = vcpu_get_reg(v, VREG_RIP);
+	u32 got;
+
+	if (vcpu_fetch_decode(v, out, bytes, &got) == INSN_OK)
 		return true;
 	pr_err("holdfast: vm %s vcpu %u: cannot %s the instruction at RIP %lx (%u bytes: %02x %02x %02x %02x)",
 	       v->vm->name, v->index, got ? "decode" : "read", rip, got,

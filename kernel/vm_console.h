@@ -8,10 +8,18 @@
 
 #define VM_CONSOLE_LINE_MAX 200
 
+/* A guest may not flood the host console: at most this many lines per
+ * second (with a burst allowance); the excess is counted and reported. */
+#define VM_CONSOLE_LINES_PER_S 50
+#define VM_CONSOLE_BURST 200
+
 struct vm_console {
 	struct spinlock lock; /* vCPUs of one VM write concurrently */
 	char line[VM_CONSOLE_LINE_MAX + 1];
 	u32 len;
+	u64 tokens_at_ns; /* when tokens was last refilled */
+	u32 tokens;       /* lines that may be printed now */
+	u64 suppressed;   /* lines dropped since the last report */
 };
 
 void vm_console_putc(struct vm_console *c, const char *vm_name, char ch);
