@@ -1,6 +1,6 @@
 /* CPUID: the host's answers, filtered. The guest learns it runs under a
  * hypervisor (KVM signature for stock Linux, Holdfast's own at 0x40000100)
- * and never sees SVM, VMX or MONITOR/MWAIT. */
+ * and never sees the CPU's virtualization extensions or MONITOR/MWAIT. */
 #include "kernel/exit.h"
 #include "kernel/vm.h"
 #include "arch/x86/cpu.h"
@@ -11,9 +11,9 @@
 #define KVM_SIGNATURE_EDX 0x0000004du /* "M\0\0\0" */
 
 #define CPUID1_ECX_MONITOR (1u << 3)
-#define CPUID1_ECX_VMX (1u << 5)
+#define CPUID1_ECX_VIRT_EXT (1u << 5) /* Intel's virtualization extension */
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
-#define CPUID81_ECX_SVM (1u << 2)
+#define CPUID81_ECX_VIRT_EXT (1u << 2) /* AMD's virtualization extension */
 #define CPUID81_ECX_MONITORX (1u << 29)
 
 static struct cpuid_regs cpuid_hypervisor_leaf(u32 leaf)
@@ -40,18 +40,18 @@ static struct cpuid_regs cpuid_filtered(struct vcpu *v, u32 leaf, u32 sub)
 	r = cpuid_count(leaf, sub);
 	switch (leaf) {
 	case 1:
-		r.ecx &= ~(CPUID1_ECX_MONITOR | CPUID1_ECX_VMX);
+		r.ecx &= ~(CPUID1_ECX_MONITOR | CPUID1_ECX_VIRT_EXT);
 		r.ecx |= CPUID1_ECX_HYPERVISOR;
 		/* Initial APIC ID and logical CPU count are the VM's. */
 		r.ebx = (r.ebx & 0x0000ffffu) | (v->index << 24) |
 			((v->vm->nvcpus & 0xff) << 16);
 		break;
 	case 5: /* MONITOR/MWAIT leaf: hidden */
-	case 0x8000000a: /* SVM features: hidden */
+	case 0x8000000a: /* virtualization-extension features: hidden */
 		r = (struct cpuid_regs){ 0, 0, 0, 0 };
 		break;
 	case 0x80000001:
-		r.ecx &= ~(CPUID81_ECX_SVM | CPUID81_ECX_MONITORX);
+		r.ecx &= ~(CPUID81_ECX_VIRT_EXT | CPUID81_ECX_MONITORX);
 		break;
 	}
 	return r;

@@ -7,6 +7,7 @@
 #include "kernel/percpu.h"
 #include "kernel/selftest.h"
 #include "kernel/shutdown.h"
+#include "kernel/tick.h"
 #include "kernel/vm_launch.h"
 #include "arch/x86/acpi.h"
 #include "arch/x86/lapic.h"
@@ -186,5 +187,6 @@ void kernel_main(u32 magic, u64 mbi_phys)
 		pr_info("holdfast: no VMs running; idle");
 		hv_debug_exit(EXIT_CODE_SUCCESS);
 	}
+	tick_enable_console_keys();
 	cpu_idle_loop();
 }

@@ -26,13 +26,21 @@ static void console_command(int key)
 	}
 }
 
+/* Keys typed during bring-up wait in the UART until the VMs are up. */
+static volatile bool console_keys_enabled;
+
+void tick_enable_console_keys(void)
+{
+	console_keys_enabled = true;
+}
+
 void tick_handle(void)
 {
 	struct percpu *pc = this_cpu();
 	int key;
 
 	pc->timer_ticks++;
-	if (pc->index != 0)
+	if (pc->index != 0 || !console_keys_enabled)
 		return;
 	while ((key = console_getc()) >= 0)
 		console_command(key);

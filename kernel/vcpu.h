@@ -27,7 +27,7 @@ struct vcpu {
 	struct vm *vm;
 	u32 index; /* within its VM; also its APIC ID */
 	u32 pcpu;  /* the physical CPU that runs it */
-	void *arch; /* backend state (VMCB or VMCS), owned by the backend */
+	void *arch; /* the backend's hardware state, owned by the backend */
 
 	/* Owned by the CPU running this vCPU. */
 	u64 gpr[16];

@@ -1,13 +1,15 @@
 /*
  * ELF test guests start in 64-bit mode on an identity map of their RAM
  * that Holdfast builds in the top 1 MiB of it (the boot area):
- *   +0      PML4        +4 KiB  PDPT       +8 KiB  GDT
+ *   +0      PML4        +4 KiB  PDPT       +8 KiB  GDT, then at +8.25 KiB
+ *   the guest command line (NUL-terminated, RDX points at it)
  *   +12 KiB one page directory per GiB (2 MiB pages)
  *   stacks: 16 KiB per vCPU, downward from the top of RAM.
  * tests/guests/ENTRY_STATE.md is the contract; keep them in step.
  */
 #include "kernel/vm_boot.h"
 #include "kernel/elf_loader.h"
+#include "kernel/string.h"
 
 #define PTE_P 0x1ull
 #define PTE_W 0x2ull
@@ -21,6 +23,8 @@
 #define SEG_CODE64_ATTR 0xa9b /* P, S, code exec/read accessed, L, G */
 #define SEG_DATA_ATTR 0xc93   /* P, S, data read/write accessed, DB, G */
 #define SEG_TSS64_BUSY_ATTR 0x08b
+#define CMDLINE_OFFSET (2 * PAGE_SIZE + 256)
+_Static_assert(256 + VM_CMDLINE_MAX <= PAGE_SIZE, "command line fits its page");
 
 static bool write_cb(void *ctx, u64 gpa, const void *src, u64 len)
 {
@@ -89,10 +93,11 @@ static void set_vcpu_entry_state(struct vcpu *v, u64 base, u64 entry)
 	v->gpr[GPR_RSP] = vm->memory - (u64)v->index * VM_ELF_STACK_SIZE;
 	v->gpr[GPR_RDI] = v->index;
 	v->gpr[GPR_RSI] = vm->nvcpus;
+	v->gpr[GPR_RDX] = base + CMDLINE_OFFSET;
 }
 
 static bool vm_boot_elf(struct vm *vm, const struct boot_module *mod,
-			const char **error)
+			const char *cmdline, const char **error)
 {
 	u64 base = vm->memory - VM_BOOT_AREA_SIZE;
 	u64 tables = (3 + ALIGN_UP(vm->memory, GiB(1)) / GiB(1)) * PAGE_SIZE;
@@ -105,7 +110,8 @@ static bool vm_boot_elf(struct vm *vm, const struct boot_module *mod,
 	if (!elf_load((const void *)(uintptr_t)mod->start, mod->end - mod->start,
 		      VM_ELF_LOAD_MIN, base, write_cb, vm, &entry, error))
 		return false;
-	if (!build_boot_area(vm, base)) {
+	if (!build_boot_area(vm, base) ||
+	    !vm_write_gpa(vm, base + CMDLINE_OFFSET, cmdline, strlen(cmdline) + 1)) {
 		*error = "cannot write its boot area";
 		return false;
 	}
@@ -118,7 +124,8 @@ bool vm_boot_prepare(struct vm *vm, const struct vm_config *cfg,
 		     const struct boot_module *mods, const char **error)
 {
 	if (cfg->elf_module >= 0)
-		return vm_boot_elf(vm, &mods[cfg->elf_module], error);
+		return vm_boot_elf(vm, &mods[cfg->elf_module], cfg->guest_cmdline,
+				   error);
 	*error = "Linux kernels cannot be booted yet (only elf guests)";
 	return false;
 }

@@ -5,6 +5,8 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
 
 import pytest
 
@@ -42,8 +44,10 @@ def make_iso(iso, cmdline, modules=()):
 
 
 def boot(name, cmdline, smp=1, mem="256M", firmware="bios", modules=(),
-         timeout=BOOT_TIMEOUT_S):
-    """Boot an ISO built for this test; return its console and exit code."""
+         timeout=BOOT_TIMEOUT_S, keys=()):
+    """Boot an ISO built for this test; return its console and exit code.
+    @keys: (regex, bytes) pairs: once the console shows a line matching
+    the regex, the bytes are typed on the serial console."""
     LOGS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
@@ -60,16 +64,36 @@ def boot(name, cmdline, smp=1, mem="256M", firmware="bios", modules=(),
             shutil.copy(OVMF_VARS, vars_copy)
             cmd += ["-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
                     "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}"]
-        try:
-            proc = subprocess.run(cmd, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, timeout=timeout)
-            rc, raw = proc.returncode, proc.stdout
-        except subprocess.TimeoutExpired as e:
-            rc, raw = None, e.stdout or b""
+        rc, raw = run_qemu(cmd, timeout, list(keys))
     output = raw.decode("utf-8", "replace").replace("\r\n", "\n")
     log = LOGS / f"{name}.log"
     log.write_text(output)
     return Boot(rc, output, log)
+
+
+def run_qemu(cmd, timeout, keys):
+    """Run QEMU to its exit (or the timeout backstop), typing @keys."""
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    raw = bytearray()
+    deadline = time.monotonic() + timeout
+
+    def reader():
+        for chunk in iter(lambda: proc.stdout.read1(4096), b""):
+            raw.extend(chunk)
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    while proc.poll() is None and time.monotonic() < deadline:
+        if keys and re.search(keys[0][0].encode(), bytes(raw), re.MULTILINE):
+            proc.stdin.write(keys.pop(0)[1])
+            proc.stdin.flush()
+        time.sleep(0.05)
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    thread.join(5)
+    return proc.returncode if proc.returncode is not None else None, bytes(raw)
 
 
 @pytest.fixture(scope="session", autouse=True)

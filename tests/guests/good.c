@@ -18,7 +18,11 @@ const char guest_name[] = "good";
 #define BUF_BASE 0x10000ull
 #define BUF_AREA (0xa0000ull - BUF_BASE)
 #define BUF_MAX KiB(256)
-#define PASSES 16
+/* Mixing passes over the buffer; `passes=N` on the guest command line
+ * (after `--`) lengthens the run, e.g. to overlap another VM's work. */
+#define DEFAULT_PASSES 16
+
+static unsigned passes;
 
 static bool checksum_ok[RT_MAX_VCPUS];
 static struct barrier done_barrier;
@@ -55,7 +59,7 @@ static u64 checksum_memory(volatile u64 *buf, u64 n, unsigned index)
 
 	for (u64 i = 0; i < n; i++)
 		buf[i] = initial(index, i);
-	for (unsigned p = 0; p < PASSES; p++)
+	for (unsigned p = 0; p < passes; p++)
 		for (u64 i = 0; i < n; i++)
 			buf[i] = step(buf[i], p, i);
 	for (u64 i = 0; i < n; i++)
@@ -71,7 +75,7 @@ static u64 checksum_registers(u64 n, unsigned index)
 	for (u64 i = 0; i < n; i++) {
 		u64 x = initial(index, i);
 
-		for (unsigned p = 0; p < PASSES; p++)
+		for (unsigned p = 0; p < passes; p++)
 			x = step(x, p, i);
 		h = fold(h, x);
 	}
@@ -84,6 +88,8 @@ void guest_main(unsigned index, unsigned count)
 	volatile u64 *buf = (volatile u64 *)(uintptr_t)(BUF_BASE +
 							 index * size);
 	u64 n = size / sizeof(u64);
+
+	passes = (unsigned)MAX(1, MIN(rt_option_u64("passes", DEFAULT_PASSES), 1u << 20));
 	u64 got = checksum_memory(buf, n, index);
 	u64 want = checksum_registers(n, index);
 

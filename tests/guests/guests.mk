@@ -12,6 +12,7 @@ GUEST_OUT := build/guests
 GUEST_OBJ := $(GUEST_OUT)/obj
 GUEST_ELFS := build/guests/exits.elf build/guests/good.elf \
 	build/guests/hostile.elf
+GUEST_NAMES := exits good hostile
 
 GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie \
 	-mno-red-zone -mgeneral-regs-only -mcmodel=small \
@@ -21,7 +22,8 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,tests/guests/guest.ld \
 	-Wl,--build-id=none -Wl,-z,noexecstack -Wl,-z,max-page-size=0x1000
 
 GUEST_LIB_SRCS := $(sort $(wildcard tests/guests/lib/*.c \
-	tests/guests/lib/*.S)) kernel/format.c kernel/string.c
+	tests/guests/lib/*.S)) kernel/format.c kernel/string.c \
+	kernel/cmdline.c
 GUEST_exits_SRCS := tests/guests/exits.c
 GUEST_good_SRCS := tests/guests/good.c
 GUEST_hostile_SRCS := tests/guests/hostile.c tests/guests/hostile_mem.c \
@@ -29,7 +31,7 @@ GUEST_hostile_SRCS := tests/guests/hostile.c tests/guests/hostile_mem.c \
 
 guest_objs = $(patsubst %,$(GUEST_OBJ)/%.o,$(GUEST_$(1)_SRCS) \
 	$(GUEST_LIB_SRCS))
-GUEST_ALL_OBJS := $(sort $(foreach g,exits good hostile,$(call guest_objs,$(g))))
+GUEST_ALL_OBJS := $(sort $(foreach g,$(GUEST_NAMES),$(call guest_objs,$(g))))
 
 .PHONY: guests guests-clean
 
@@ -54,7 +56,7 @@ $(GUEST_OUT)/$(1).elf: $(call guest_objs,$(1)) tests/guests/guest.ld
 	@echo "  LD      $$@"
 	@gcc $(GUEST_LDFLAGS) -o $$@ $(call guest_objs,$(1))
 endef
-$(foreach g,exits good hostile,$(eval $(call guest_link_rule,$(g))))
+$(foreach g,$(GUEST_NAMES),$(eval $(call guest_link_rule,$(g))))
 
 -include $(GUEST_ALL_OBJS:.o=.d)
 

@@ -58,12 +58,21 @@ def test_two_vms_run_at_once_on_different_cpus():
         assert f"holdfast: vm {vm} stopped: halted with interrupts off" in b.output, b
 
 
+def stamp(b, pattern):
+    m = re.search(r"^\[\s*(\d+\.\d+)\] " + pattern, b.output, re.MULTILINE)
+    assert m, (pattern, b)
+    return float(m.group(1))
+
+
 def test_hostile_guest_is_stopped_and_its_neighbour_finishes():
+    # The good VM's work is lengthened (passes=) so it is still running
+    # while the hostile one probes; the timestamps below check the overlap.
     b = boot("vm-hostile", "console=com1", smp=3, mem="512M",
              modules=[f"{guest('hostile')} vm=evil elf vcpus=1 memory=16M",
-                      f"{guest('good')} vm=good elf vcpus=2 memory=32M"])
+                      f"{guest('good')} vm=good elf vcpus=2 memory=32M -- passes=6000"])
     assert_no_panic(b)
     assert "[good] good: done, 2 vcpus, all checksums ok" in b.output, b
+    assert stamp(b, r"\[good\] good: done") > stamp(b, r"\[evil\] hostile: user done"), b
     stopped = b.lines(r"holdfast: vm evil stopped: (.*)$")
     assert len(stopped) == 1, b
     assert re.match(r"(triple fault|hypervisor-detected violation)", stopped[0]), stopped
@@ -96,3 +105,13 @@ def test_bad_vm_configuration_is_refused_by_name_and_good_vm_runs(tmp_path):
     assert "holdfast: error: vm many: needs 2 physical CPUs" in out, b
     assert_no_panic(b)
     assert "[ok] good: done, 1 vcpus, all checksums ok" in out, b
+
+
+def test_console_key_shows_exit_counters_while_vms_run():
+    b = boot("vm-console-keys", "console=com1", smp=2,
+             keys=[(r"holdfast: vm busy: 2 vCPUs", b"s")],
+             modules=[f"{guest('good')} vm=busy elf vcpus=2 memory=16M -- passes=6000"])
+    assert_no_panic(b)
+    assert "holdfast: vm busy: running, 2 vCPUs, 16 MiB" in b.output, b
+    # One report from the key while running, one when the VM stops.
+    assert len(b.lines(r"holdfast: vm busy vcpu 1 exits: total=\d+")) == 2, b

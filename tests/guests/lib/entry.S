@@ -1,6 +1,6 @@
 /*
  * ELF entry point of every vCPU (tests/guests/ENTRY_STATE.md): 64-bit mode,
- * CPL 0, RDI = vCPU index, RSI = vCPU count. Each vCPU moves to its own
+ * CPL 0, RDI = vCPU index, RSI = vCPU count, RDX = the guest command line. Each vCPU moves to its own
  * stack in this image's bss, so that trap handlers can tell which vCPU
  * they run on from RSP alone (rt_vcpu_from_sp()), with no per-CPU register
  * and no MSR Holdfast might refuse.
@@ -20,7 +20,7 @@ _start:
 	leaq rt_stacks(%rip), %rsp
 	addq %rax, %rsp
 	xorl %ebp, %ebp
-	call rt_cpu_start		/* rt_cpu_start(index, count) */
+	call rt_cpu_start		/* rt_cpu_start(index, count, cmdline) */
 1:	cli
 	hlt
 	jmp 1b

@@ -2,14 +2,17 @@
  * tables, every vCPU loads them, then runs the guest. */
 #include "tests/guests/lib/rt.h"
 #include "tests/guests/lib/desc.h"
+#include "tests/guests/lib/options.h"
 
-void rt_cpu_start(u64 index, u64 count);
+void rt_cpu_start(u64 index, u64 count, const char *cmdline);
 
 static u32 rt_tables_ready; /* written once by vCPU 0 */
 
-void rt_cpu_start(u64 index, u64 count)
+void rt_cpu_start(u64 index, u64 count, const char *cmdline)
 {
 	if (index == 0) {
+		if (cmdline)
+			rt_cmdline = cmdline;
 		rt_nr_vcpus = (unsigned)MIN(MAX(count, 1), RT_MAX_VCPUS);
 		gdt_init(rt_nr_vcpus);
 		idt_init();
