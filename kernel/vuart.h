@@ -1,0 +1,38 @@
+/*
+ * A virtual 16550A UART (one per VM, COM1 at 0x3F8, IRQ 4): divisor latch,
+ * IER/IIR/FCR/LCR/MCR/LSR/MSR/SCR, 16-byte receive FIFO, THR-empty and
+ * received-data interrupts, loopback. Transmit is immediate: every byte
+ * goes to the output callback. Pure, host unit-tested.
+ */
+#ifndef HOLDFAST_VUART_H
+#define HOLDFAST_VUART_H
+
+#include "kernel/types.h"
+
+#define VUART_COM1_BASE 0x3f8
+#define VUART_COM1_IRQ 4
+#define VUART_FIFO_SIZE 16
+
+struct vuart_env {
+	void *ctx;
+	void (*tx)(void *ctx, u8 byte);          /* a byte the guest sent */
+	void (*irq)(void *ctx, bool high);       /* the interrupt line level */
+};
+
+struct vuart {
+	const struct vuart_env *env;
+	volatile u32 lock;
+	u8 ier, lcr, mcr, scr, dll, dlm, fcr;
+	u8 rx_fifo[VUART_FIFO_SIZE];
+	u32 rx_head, rx_count;
+	bool thr_empty_pending; /* THRE interrupt armed (cleared by IIR read) */
+	bool irq_line;          /* last level sent to env->irq */
+};
+
+void vuart_init(struct vuart *u, const struct vuart_env *env);
+u8 vuart_read(struct vuart *u, u16 offset);           /* offset 0-7 */
+void vuart_write(struct vuart *u, u16 offset, u8 val);
+/* Input for the guest (typed by the user). False when the FIFO is full. */
+bool vuart_receive(struct vuart *u, u8 byte);
+
+#endif
