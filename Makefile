@@ -29,13 +29,18 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. \
 	-fsanitize=address,undefined -fno-omit-frame-pointer
 # Host unit tests: tests/unit/test_NAME.c links with the pure sources below.
 UNIT_TESTS := multiboot2 pmem acpi cmdline format insn guest_walk elf_loader \
-	vm_config svm_exit
+	vm_config svm_exit vlapic vioapic vuart guest_acpi bzimage
 unit_srcs_multiboot2 := kernel/multiboot2.c
 unit_srcs_insn := arch/x86/insn.c
 unit_srcs_guest_walk := arch/x86/guest_walk.c
 unit_srcs_elf_loader := kernel/elf_loader.c
 unit_srcs_vm_config := kernel/vm_config.c kernel/cmdline.c kernel/format.c
 unit_srcs_svm_exit := arch/x86/svm/svm_exit.c
+unit_srcs_vlapic := kernel/vlapic.c kernel/vlapic_timer.c kernel/vlapic_ipi.c
+unit_srcs_vioapic := kernel/vioapic.c
+unit_srcs_vuart := kernel/vuart.c
+unit_srcs_guest_acpi := kernel/guest_acpi.c arch/x86/acpi.c arch/x86/acpi_madt.c
+unit_srcs_bzimage := kernel/bzimage.c
 unit_srcs_pmem := kernel/pmem.c
 unit_srcs_acpi := arch/x86/acpi.c arch/x86/acpi_madt.c
 unit_srcs_cmdline := kernel/cmdline.c

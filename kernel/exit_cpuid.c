@@ -12,7 +12,19 @@
 
 #define CPUID1_ECX_MONITOR (1u << 3)
 #define CPUID1_ECX_VIRT_EXT (1u << 5) /* Intel's virtualization extension */
+#define CPUID1_ECX_X2APIC (1u << 21)
+#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
+#define CPUID1_EDX_MTRR (1u << 12)
+#define CPUID6_EAX_ARAT (1u << 2)
+#define CPUID81_ECX_PERFCTR_CORE (1u << 23)
+
+/* KVM paravirtual features (Linux uapi/asm/kvm_para.h). */
+#define KVM_FEATURE_NOP_IO_DELAY (1u << 1)
+#define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
+#define KVM_FEATURE_CLOCKSOURCE_STABLE_BIT (1u << 24)
+#define KVM_FEATURES (KVM_FEATURE_NOP_IO_DELAY | KVM_FEATURE_CLOCKSOURCE2 | \
+		      KVM_FEATURE_CLOCKSOURCE_STABLE_BIT)
 #define CPUID81_ECX_VIRT_EXT (1u << 2) /* AMD's virtualization extension */
 #define CPUID81_ECX_MONITORX (1u << 29)
 
@@ -22,6 +34,8 @@ static struct cpuid_regs cpuid_hypervisor_leaf(u32 leaf)
 	case HF_CPUID_KVM_SIGNATURE:
 		return (struct cpuid_regs){ HF_CPUID_KVM_FEATURES,
 			KVM_SIGNATURE_EBX, KVM_SIGNATURE_ECX, KVM_SIGNATURE_EDX };
+	case HF_CPUID_KVM_FEATURES:
+		return (struct cpuid_regs){ KVM_FEATURES, 0, 0, 0 };
 	case HF_CPUID_SIGNATURE:
 		return (struct cpuid_regs){ HF_CPUID_FEATURES, HF_SIGNATURE_EBX,
 			HF_SIGNATURE_ECX, HF_SIGNATURE_EDX };
@@ -41,17 +55,33 @@ static struct cpuid_regs cpuid_filtered(struct vcpu *v, u32 leaf, u32 sub)
 	switch (leaf) {
 	case 1:
 		r.ecx &= ~(CPUID1_ECX_MONITOR | CPUID1_ECX_VIRT_EXT);
-		r.ecx |= CPUID1_ECX_HYPERVISOR;
+		/* The vLAPIC offers x2APIC and TSC-deadline whatever the
+		 * host has; MTRRs are not emulated. */
+		r.ecx |= CPUID1_ECX_HYPERVISOR | CPUID1_ECX_X2APIC |
+			 CPUID1_ECX_TSC_DEADLINE;
+		r.edx &= ~CPUID1_EDX_MTRR;
 		/* Initial APIC ID and logical CPU count are the VM's. */
 		r.ebx = (r.ebx & 0x0000ffffu) | (v->index << 24) |
 			((v->vm->nvcpus & 0xff) << 16);
 		break;
+	case 0xb:
+	case 0x1f: /* x2APIC topology: the vCPU's own x2APIC ID */
+		r.edx = v->index;
+		break;
+	case 0x8000001e: /* extended APIC ID */
+		r.eax = v->index;
+		break;
+	case 6: /* the vLAPIC timer keeps running in deep C-states */
+		r.eax |= CPUID6_EAX_ARAT;
+		break;
 	case 5: /* MONITOR/MWAIT leaf: hidden */
+	case 0xa: /* no performance counters */
 	case 0x8000000a: /* virtualization-extension features: hidden */
 		r = (struct cpuid_regs){ 0, 0, 0, 0 };
 		break;
 	case 0x80000001:
-		r.ecx &= ~(CPUID81_ECX_VIRT_EXT | CPUID81_ECX_MONITORX);
+		r.ecx &= ~(CPUID81_ECX_VIRT_EXT | CPUID81_ECX_MONITORX |
+			   CPUID81_ECX_PERFCTR_CORE);
 		break;
 	}
 	return r;

@@ -8,6 +8,7 @@
 #include "kernel/exit.h"
 #include "kernel/vm.h"
 #include "arch/x86/cpu.h"
+#include "paravirt/kvmclock.h"
 
 #define VEC_GP 13
 #define MSR_TSC 0x10
@@ -17,16 +18,24 @@
 #define MSR_PAT 0x277
 #define MSR_EFER_ADDR 0xc0000080
 
-#define APIC_DEFAULT_BASE 0xfee00000ull
-#define APIC_BASE_BSP (1ull << 8)
-#define APIC_BASE_ENABLE (1ull << 11)
 /* SCE, LME, LMA, NXE: what a guest may set in EFER. */
 #define EFER_GUEST_BITS ((1ull << 0) | (1ull << 8) | (1ull << 10) | (1ull << 11))
+
+static bool msr_is_vlapic(u32 msr)
+{
+	return (msr >= VLAPIC_X2APIC_MSR_FIRST && msr <= VLAPIC_X2APIC_MSR_LAST) ||
+	       msr == VLAPIC_MSR_TSC_DEADLINE;
+}
 
 /* Returns false for #GP. */
 static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
 {
+	if (msr_is_vlapic(msr))
+		return vlapic_msr_read(&v->lapic, msr, rdtsc(), val);
 	switch (msr) {
+	case MSR_KVM_WALL_CLOCK_NEW:
+	case MSR_KVM_SYSTEM_TIME_NEW:
+		return kvmclock_msr_read(v, msr, val);
 	case MSR_EFER_ADDR:
 		*val = vcpu_get_reg(v, VREG_EFER);
 		return true;
@@ -37,8 +46,7 @@ static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
 		*val = rdtsc();
 		return true;
 	case MSR_APIC_BASE_ADDR:
-		*val = APIC_DEFAULT_BASE | APIC_BASE_ENABLE |
-		       (v->index == 0 ? APIC_BASE_BSP : 0);
+		*val = v->lapic.apic_base;
 		return true;
 	case MSR_MTRR_CAP:
 		*val = 0; /* no MTRRs */
@@ -63,7 +71,14 @@ static bool pat_valid(u64 pat)
 
 static bool msr_write(struct vcpu *v, u32 msr, u64 val)
 {
+	if (msr_is_vlapic(msr))
+		return vlapic_msr_write(&v->lapic, msr, rdtsc(), val);
 	switch (msr) {
+	case MSR_KVM_WALL_CLOCK_NEW:
+	case MSR_KVM_SYSTEM_TIME_NEW:
+		return kvmclock_msr_write(v, msr, val);
+	case MSR_APIC_BASE_ADDR:
+		return vlapic_set_apic_base(&v->lapic, val);
 	case MSR_EFER_ADDR:
 		if (val & ~EFER_GUEST_BITS)
 			return false;

@@ -33,7 +33,9 @@ struct guest_acpi_config {
 /*
  * Build the tables into @buf (@size bytes), which the guest will see at
  * guest-physical @gpa (tables reference each other by GPA). Returns the
- * bytes used (the RSDP is at @gpa + 0), or 0 when @size is too small.
+ * bytes used (the RSDP is at @gpa + 0), or 0 when @size is too small or
+ * @cfg->vcpus is 0. vCPU i gets APIC ID and ACPI UID i: an xAPIC (type 0)
+ * MADT entry below 255, an x2APIC (type 9) entry from 255 on.
  */
 u32 guest_acpi_build(const struct guest_acpi_config *cfg, void *buf, u32 size,
 		     u64 gpa);

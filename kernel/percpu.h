@@ -23,6 +23,8 @@ struct percpu {
 	u64 stack_top;
 	u64 stack_guard[STACK_GUARD_SLOTS]; /* guard page of each stack */
 	volatile u64 timer_ticks;
+	u64 next_tick_tsc;      /* when the next host tick falls due */
+	u64 guest_deadline_tsc; /* the running vCPU's next timer, 0 = none */
 	u64 spurious_interrupts;
 	u64 nmis;
 

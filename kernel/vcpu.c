@@ -4,9 +4,12 @@
 #include "kernel/exit.h"
 #include "kernel/percpu.h"
 #include "kernel/vm.h"
+#include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
+#include "arch/x86/timer.h"
 
 #define RFLAGS_IF_BIT (1u << 9)
+#define VEC_NMI 2
 
 void vcpu_kick(struct vcpu *v)
 {
@@ -16,10 +19,7 @@ void vcpu_kick(struct vcpu *v)
 
 void vcpu_raise_interrupt(struct vcpu *v, u8 vector)
 {
-	__atomic_or_fetch(&v->irr[vector / 64], 1ull << (vector % 64),
-			  __ATOMIC_SEQ_CST);
-	vcpu_request(v, VCPU_REQ_EVENT);
-	vcpu_kick(v);
+	vlapic_set_irq(&v->lapic, vector, false); /* kicks through its env */
 }
 
 void vcpu_raise_nmi(struct vcpu *v)
@@ -35,17 +35,6 @@ void vcpu_queue_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
 	v->exception = (struct event){ EVENT_EXCEPTION, vector, has_error, error };
 }
 
-static int highest_pending_vector(struct vcpu *v)
-{
-	for (int w = 3; w >= 0; w--) {
-		u64 bits = __atomic_load_n(&v->irr[w], __ATOMIC_ACQUIRE);
-
-		if (bits)
-			return w * 64 + 63 - __builtin_clzll(bits);
-	}
-	return -1;
-}
-
 static bool interrupts_deliverable(struct vcpu *v)
 {
 	return (vcpu_get_reg(v, VREG_RFLAGS) & RFLAGS_IF_BIT) &&
@@ -55,7 +44,7 @@ static bool interrupts_deliverable(struct vcpu *v)
 /*
  * Choose what to deliver at this entry, by priority: an event whose
  * delivery the last exit cut short, a queued exception, an NMI, then the
- * highest pending interrupt vector. What cannot go in now asks for a
+ * vLAPIC's highest deliverable vector. What cannot go in now asks for a
  * window exit instead.
  */
 static void vcpu_deliver_events(struct vcpu *v)
@@ -77,39 +66,50 @@ static void vcpu_deliver_events(struct vcpu *v)
 		v->nmi_pending = 0;
 		v->nmi_masked = true;
 		vcpu_ops->want_nmi_window(v, true);
-		vcpu_ops->inject(v, &(struct event){ EVENT_NMI, 2, false, 0 });
+		vcpu_ops->inject(v, &(struct event){ EVENT_NMI, VEC_NMI, false, 0 });
 		return;
 	}
-	vector = highest_pending_vector(v);
+	vector = vlapic_pending_vector(&v->lapic);
 	if (vector < 0)
 		return;
 	if (!interrupts_deliverable(v)) {
 		vcpu_ops->want_intr_window(v, true);
 		return;
 	}
-	__atomic_and_fetch(&v->irr[vector / 64], ~(1ull << (vector % 64)),
-			   __ATOMIC_SEQ_CST);
+	vlapic_accept(&v->lapic, (u8)vector);
 	vcpu_ops->inject(v, &(struct event){ EVENT_EXTINT, (u8)vector, false, 0 });
 }
 
 static bool vcpu_has_wakeup(struct vcpu *v)
 {
 	return v->nmi_pending ||
-	       (highest_pending_vector(v) >= 0 &&
+	       (vlapic_pending_vector(&v->lapic) >= 0 &&
 		(vcpu_get_reg(v, VREG_RFLAGS) & RFLAGS_IF_BIT));
 }
 
-/* Halted with interrupts on: sleep until something could wake the vCPU.
- * Interrupts are off between the check and HLT; `sti; hlt` closes the
- * window for a kick arriving in between. */
-static void vcpu_wait_halted(struct vcpu *v)
+/* Fire the vLAPIC timer if due and let the host timer interrupt this CPU
+ * at its next deadline (the guest TSC is the host TSC). */
+static void vcpu_poll_timer(struct vcpu *v)
+{
+	timer_set_guest_deadline(vlapic_timer_poll(&v->lapic, rdtsc()));
+}
+
+/* Sleep until a kick or a timer; interrupts are off between the check and
+ * HLT, and `sti; hlt` closes the window for a kick arriving in between. */
+static void vcpu_sleep_unless(struct vcpu *v, bool ready)
 {
 	irq_disable();
-	if (!vcpu_has_wakeup(v) && !v->requests)
+	if (!ready && !v->requests)
 		cpu_idle_wait();
 	irq_enable();
-	if (vcpu_has_wakeup(v))
-		v->state = VCPU_RUNNABLE;
+}
+
+static void vcpu_handle_requests(struct vcpu *v, u32 req)
+{
+	if (req & VCPU_REQ_INIT)
+		vcpu_enter_wait_for_sipi(v);
+	if ((req & VCPU_REQ_SIPI) && v->state == VCPU_WAIT_SIPI)
+		vcpu_start_at_sipi(v, v->sipi_vector);
 }
 
 void vcpu_run_loop(struct vcpu *v)
@@ -121,8 +121,19 @@ void vcpu_run_loop(struct vcpu *v)
 
 		if ((req & VCPU_REQ_STOP) || v->vm->stopping)
 			break;
+		vcpu_handle_requests(v, req);
+		vcpu_poll_timer(v);
+		if (v->state == VCPU_WAIT_SIPI) {
+			vcpu_sleep_unless(v, false);
+			continue;
+		}
 		if (v->state == VCPU_HALTED) {
-			vcpu_wait_halted(v);
+			bool wake = vcpu_has_wakeup(v);
+
+			if (wake)
+				v->state = VCPU_RUNNABLE;
+			else
+				vcpu_sleep_unless(v, false);
 			continue;
 		}
 		vcpu_deliver_events(v);
@@ -132,6 +143,7 @@ void vcpu_run_loop(struct vcpu *v)
 		exit_dispatch(v, &exit);
 	}
 	v->state = VCPU_FINISHED;
+	timer_set_guest_deadline(0);
 	vm_vcpu_exited(v->vm);
 }
 

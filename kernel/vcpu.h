@@ -4,6 +4,7 @@
 
 #include "kernel/types.h"
 #include "arch/x86/virt.h"
+#include "kernel/vlapic.h"
 
 /* gpr[] indices, in x86 encoding order. */
 enum { GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI,
@@ -14,12 +15,15 @@ enum vcpu_state {
 	VCPU_RUNNABLE,
 	VCPU_HALTED,   /* HLT with interrupts on: waits for an interrupt */
 	VCPU_FINISHED, /* HLT with interrupts off, or its VM stopped */
+	VCPU_WAIT_SIPI, /* an AP after INIT: waits for a STARTUP IPI */
 };
 
 /* Request bits: any CPU sets them (atomically) and kicks the owner, which
  * handles them before its next guest entry. */
 #define VCPU_REQ_STOP (1u << 0)  /* the VM is stopping */
 #define VCPU_REQ_EVENT (1u << 1) /* an interrupt or NMI became pending */
+#define VCPU_REQ_INIT (1u << 2)  /* an INIT IPI arrived */
+#define VCPU_REQ_SIPI (1u << 3)  /* a STARTUP IPI arrived (sipi_vector) */
 
 struct vm;
 
@@ -38,10 +42,15 @@ struct vcpu {
 	u64 exits[EXIT_REASON_COUNT];
 	u64 exits_total;
 
+	u64 kvmclock_gpa; /* the guest's pvclock area, 0 = none */
+
+	/* The virtual LAPIC: locked internally, reached from any CPU. */
+	struct vlapic lapic;
+
 	/* Shared: written by any CPU with atomics. */
 	volatile u32 requests;
-	volatile u64 irr[4]; /* pending interrupt vectors, one bit each */
 	volatile u32 nmi_pending;
+	volatile u8 sipi_vector;
 };
 
 static inline void vcpu_request(struct vcpu *v, u32 req)
@@ -54,7 +63,7 @@ static inline u32 vcpu_take_requests(struct vcpu *v)
 	return __atomic_exchange_n(&v->requests, 0, __ATOMIC_SEQ_CST);
 }
 
-/* Make @vector pending on @v and wake it (from any CPU). */
+/* Make @vector pending on @v's vLAPIC and wake it (from any CPU). */
 void vcpu_raise_interrupt(struct vcpu *v, u8 vector);
 void vcpu_raise_nmi(struct vcpu *v);
 /* Interrupt the CPU running @v so it looks at its requests. */
@@ -66,6 +75,12 @@ void vcpu_queue_exception(struct vcpu *v, u8 vector, bool has_error,
 
 /* The vCPU loop: runs @v on this CPU until it finishes or its VM stops. */
 void vcpu_run_loop(struct vcpu *v);
+
+/* Architectural INIT state (real mode, paging off); @v then waits for a
+ * STARTUP IPI. Owning CPU only. */
+void vcpu_enter_wait_for_sipi(struct vcpu *v);
+/* Real mode at @vector << 12, as a STARTUP IPI leaves an AP. */
+void vcpu_start_at_sipi(struct vcpu *v, u8 vector);
 
 /* Print the vCPU's registers and the backend's view (for VM stops). */
 void vcpu_dump(struct vcpu *v);

@@ -9,6 +9,9 @@
 #include "kernel/shutdown.h"
 #include "kernel/string.h"
 #include "kernel/vm_boot.h"
+#include "kernel/percpu.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/lapic.h"
 
 struct vm *vms[VM_MAX_VMS];
 u32 vm_count;
@@ -113,6 +116,8 @@ struct vm *vm_create(const struct vm_config *cfg, u32 id,
 		goto fail;
 	memcpy(vm->name, cfg->name, sizeof(vm->name));
 	vm->id = id;
+	vm->cfg = cfg;
+	vm->mods = mods;
 	vm->memory = cfg->memory;
 	vm->nvcpus = cfg->vcpus;
 	if (!vm_alloc_memory(vm, &error))
@@ -130,6 +135,8 @@ struct vm *vm_create(const struct vm_config *cfg, u32 id,
 			goto fail;
 		}
 	}
+	vm_platform_init(vm);
+	vm->start_tsc = rdtsc();
 	if (!vm_boot_prepare(vm, cfg, mods, &error))
 		goto fail;
 	return vm;
@@ -176,6 +183,7 @@ void vm_print_counters(struct vm *vm)
 static void vm_report_stopped(struct vm *vm)
 {
 	vm_console_flush(&vm->console, vm->name);
+	vm_console_flush(&vm->uart_console, vm->name);
 	if (!vm->stopping) {
 		vm->stopping = 1;
 		format(vm->stop_reason, sizeof(vm->stop_reason),
@@ -189,14 +197,58 @@ static void vm_report_stopped(struct vm *vm)
 	}
 }
 
-void vm_vcpu_exited(struct vm *vm)
+void vm_request_reboot(struct vm *vm)
 {
-	if (__atomic_sub_fetch(&vm->vcpus_running, 1, __ATOMIC_SEQ_CST) == 0)
-		vm_report_stopped(vm);
+	__atomic_store_n(&vm->reboot_requested, 1, __ATOMIC_SEQ_CST);
+	vm_stop(vm, "guest reset");
 }
 
-void vm_mark_running(struct vm *vm)
+/* Hand every vCPU to its physical CPU. */
+static void vm_dispatch_vcpus(struct vm *vm)
 {
 	vm->vcpus_running = vm->nvcpus;
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = vm->vcpus[i];
+		struct percpu *pc = &percpu_area[v->pcpu];
+
+		__atomic_store_n(&pc->vcpu, v, __ATOMIC_RELEASE);
+		if (pc != this_cpu())
+			lapic_send_ipi(pc->apic_id, VEC_KICK);
+	}
+}
+
+/* Boot the VM again from its modules, on the same CPUs (from the last of
+ * its vCPUs to stop: nothing of it runs any more). */
+static bool vm_restart(struct vm *vm)
+{
+	const char *error;
+
+	pr_info("holdfast: vm %s rebooting (reboot %u)", vm->name, ++vm->reboots);
+	vm_console_flush(&vm->console, vm->name);
+	vm_console_flush(&vm->uart_console, vm->name);
+	vm_platform_init(vm);
+	if (!vm_boot_prepare(vm, vm->cfg, vm->mods, &error)) {
+		format(vm->stop_reason, sizeof(vm->stop_reason),
+		       "cannot reboot: %s", error);
+		return false;
+	}
+	vm->reboot_requested = 0;
+	__atomic_store_n(&vm->stopping, 0, __ATOMIC_SEQ_CST);
+	vm_dispatch_vcpus(vm);
+	return true;
+}
+
+void vm_vcpu_exited(struct vm *vm)
+{
+	if (__atomic_sub_fetch(&vm->vcpus_running, 1, __ATOMIC_SEQ_CST) != 0)
+		return;
+	if (vm->reboot_requested && vm->cfg->on_reboot_restart && vm_restart(vm))
+		return;
+	vm_report_stopped(vm);
+}
+
+void vm_start(struct vm *vm)
+{
 	__atomic_add_fetch(&vms_running, 1, __ATOMIC_SEQ_CST);
+	vm_dispatch_vcpus(vm);
 }

@@ -7,6 +7,8 @@
 #include "kernel/vcpu.h"
 #include "kernel/vm_config.h"
 #include "kernel/vm_console.h"
+#include "kernel/vioapic.h"
+#include "kernel/vuart.h"
 #include "arch/x86/gpa_map.h"
 
 #define VM_MAX_VCPUS 64
@@ -22,10 +24,25 @@ struct vm {
 	struct gpa_map map;
 	u32 nvcpus;
 	struct vcpu *vcpus[VM_MAX_VCPUS];
-	struct vm_console console;
+	struct vm_console console;      /* port 0xE9 */
+	struct vm_console uart_console; /* what the guest sends to its UART */
+	u64 start_tsc;                  /* guest time 0 (kvmclock) */
+
+	/* The virtual platform (kernel/vm_platform.c). */
+	struct vlapic_env lapic_env;
+	struct vioapic_env ioapic_env;
+	struct vuart_env uart_env;
+	struct vioapic ioapic;
+	struct vuart uart;
+
+	/* What it was made from, to boot it again on reboot. */
+	const struct vm_config *cfg;
+	const struct boot_module *mods;
+	u32 reboots;
 
 	/* Shared. */
 	volatile u32 stopping; /* set once, by vm_stop() */
+	volatile u32 reboot_requested;
 	char stop_reason[VM_STOP_REASON_MAX]; /* written by the first stopper */
 	volatile u32 vcpus_running; /* vCPUs still in their loop */
 };
@@ -43,11 +60,18 @@ void vm_stop(struct vm *vm, const char *fmt, ...) __printf(2, 3);
  * are a snapshot, each counter exact). */
 void vm_print_counters(struct vm *vm);
 
-/* Count @vm as running (before its vCPUs start). */
-void vm_mark_running(struct vm *vm);
+/* Start @vm's vCPUs on the CPUs they were placed on. */
+void vm_start(struct vm *vm);
+
+/* The guest asked for a reset: stop every vCPU, then boot the VM again
+ * (or stop it, with on_reboot=stop). */
+void vm_request_reboot(struct vm *vm);
 
 /* Called by each vCPU as it leaves its loop. */
 void vm_vcpu_exited(struct vm *vm);
+
+/* Set up the VM's virtual devices and each vCPU's vLAPIC. */
+void vm_platform_init(struct vm *vm);
 
 /* Host pointer to @len bytes of guest RAM at @gpa, or NULL when the range
  * is not RAM or crosses a chunk boundary. */

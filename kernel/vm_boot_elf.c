@@ -96,7 +96,7 @@ static void set_vcpu_entry_state(struct vcpu *v, u64 base, u64 entry)
 	v->gpr[GPR_RDX] = base + CMDLINE_OFFSET;
 }
 
-static bool vm_boot_elf(struct vm *vm, const struct boot_module *mod,
+static bool vm_boot_elf_image(struct vm *vm, const struct boot_module *mod,
 			const char *cmdline, const char **error)
 {
 	u64 base = vm->memory - VM_BOOT_AREA_SIZE;
@@ -120,12 +120,11 @@ static bool vm_boot_elf(struct vm *vm, const struct boot_module *mod,
 	return true;
 }
 
-bool vm_boot_prepare(struct vm *vm, const struct vm_config *cfg,
-		     const struct boot_module *mods, const char **error)
+bool vm_boot_elf(struct vm *vm, const struct vm_config *cfg,
+		 const struct boot_module *mods, const char **error)
 {
-	if (cfg->elf_module >= 0)
-		return vm_boot_elf(vm, &mods[cfg->elf_module], cfg->guest_cmdline,
-				   error);
-	*error = "Linux kernels cannot be booted yet (only elf guests)";
-	return false;
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		vm->vcpus[i]->state = VCPU_RUNNABLE;
+	return vm_boot_elf_image(vm, &mods[cfg->elf_module], cfg->guest_cmdline,
+				 error);
 }

@@ -63,9 +63,23 @@ static bool vm_parse_memory(struct vm_config *vm, const char *value,
 	return false;
 }
 
+static bool vm_parse_on_reboot(struct vm_config *vm, const char *value,
+			       const struct vm_config_limits *limits, char *why,
+			       size_t why_size)
+{
+	(void)limits;
+	if (str_equal(value, "restart") || str_equal(value, "stop")) {
+		vm->on_reboot_restart = str_equal(value, "restart");
+		return true;
+	}
+	format(why, why_size, "expected restart or stop");
+	return false;
+}
+
 static const struct vm_option vm_options[] = {
 	{ "vcpus", vm_parse_vcpus },
 	{ "memory", vm_parse_memory },
+	{ "on_reboot", vm_parse_on_reboot },
 };
 
 #define VM_OPTION_COUNT ARRAY_SIZE(vm_options)
@@ -169,6 +183,7 @@ static struct vm_config *vm_create(struct vm_parser *p, const char *name)
 	vm->initrd_module = -1;
 	vm->vcpus = 1;
 	vm->memory = VM_DEFAULT_MEMORY;
+	vm->on_reboot_restart = true;
 	p->out->count++;
 	return vm;
 }

@@ -30,6 +30,7 @@ struct vm_config {
 	u32 vcpus;         /* default 1 */
 	u64 memory;        /* bytes, a multiple of 2 MiB; default 64 MiB */
 	char guest_cmdline[VM_CMDLINE_MAX]; /* after "--"; "" when none */
+	bool on_reboot_restart; /* on_reboot=restart (default) or stop */
 	bool bad;          /* an error was reported: do not start */
 };
 

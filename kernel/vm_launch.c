@@ -3,7 +3,6 @@
 #include "kernel/page_alloc.h"
 #include "kernel/percpu.h"
 #include "kernel/vm.h"
-#include "arch/x86/lapic.h"
 
 static void config_error(void *ctx, const char *message)
 {
@@ -34,19 +33,6 @@ static bool vm_place_vcpus(struct vm *vm, u32 *next_cpu)
 	}
 	*next_cpu = cpu;
 	return true;
-}
-
-static void vm_start_vcpus(struct vm *vm)
-{
-	vm_mark_running(vm);
-	for (u32 i = 0; i < vm->nvcpus; i++) {
-		struct vcpu *v = vm->vcpus[i];
-		struct percpu *pc = &percpu_area[v->pcpu];
-
-		__atomic_store_n(&pc->vcpu, v, __ATOMIC_RELEASE);
-		if (pc != this_cpu())
-			lapic_send_ipi(pc->apic_id, VEC_KICK);
-	}
 }
 
 u32 vms_launch(const struct boot_info *bi, bool virt_ok)
@@ -86,7 +72,7 @@ u32 vms_launch(const struct boot_info *bi, bool virt_ok)
 		started++;
 	}
 	for (u32 i = 0; i < vm_count; i++)
-		vm_start_vcpus(vms[i]);
+		vm_start(vms[i]);
 	return started;
 }
 
@@ -95,11 +81,12 @@ void cpu_idle_loop(void)
 	struct percpu *pc = this_cpu();
 
 	for (;;) {
-		struct vcpu *v = __atomic_load_n(&pc->vcpu, __ATOMIC_ACQUIRE);
+		/* Taken, not peeked: a VM reboot hands the vCPU back here
+		 * from inside its own loop. */
+		struct vcpu *v = __atomic_exchange_n(&pc->vcpu, NULL, __ATOMIC_ACQ_REL);
 
 		if (v) {
 			vcpu_run_loop(v);
-			pc->vcpu = NULL;
 			continue;
 		}
 		irq_disable();

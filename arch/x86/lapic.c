@@ -150,6 +150,13 @@ void lapic_timer_start_periodic(u8 vector, u32 count)
 	lapic_write(LAPIC_TIMER_INIT, count);
 }
 
+void lapic_timer_arm(u8 vector, u32 count)
+{
+	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
+	lapic_write(LAPIC_LVT_TIMER, vector);
+	lapic_write(LAPIC_TIMER_INIT, count);
+}
+
 u32 lapic_timer_current(void)
 {
 	return lapic_read(LAPIC_TIMER_CUR);

@@ -32,6 +32,8 @@ void lapic_send_startup(u32 apic_id, u8 page);
 /* The LAPIC timer counts down at lapic_timer_hz (after divide-by-16). */
 void lapic_timer_start_oneshot(u32 count);
 void lapic_timer_start_periodic(u8 vector, u32 count);
+/* One-shot, delivering @vector after @count ticks. */
+void lapic_timer_arm(u8 vector, u32 count);
 u32 lapic_timer_current(void);
 void lapic_timer_stop(void);
 

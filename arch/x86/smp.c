@@ -67,7 +67,8 @@ static void kick_handle(struct regs *r)
 static void timer_tick(struct regs *r)
 {
 	(void)r;
-	tick_handle();
+	if (timer_interrupt())
+		tick_handle();
 }
 
 static void cpu_setup_local(struct percpu *pc, const u64 ist_tops[IST_COUNT])

@@ -9,6 +9,7 @@
 #include "arch/x86/timer.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
+#include "kernel/percpu.h"
 #include "kernel/time.h"
 
 #define CALIBRATION_US 20000
@@ -124,7 +125,54 @@ bool timer_calibrate(u64 hpet_phys, const char **reference, const char **error)
 	return true;
 }
 
+/*
+ * The host timer runs one-shot: it fires at the next host tick or at the
+ * earliest timer of the vCPU this CPU runs, whichever comes first, so a
+ * guest's timers are exact without a fast periodic tick.
+ */
+static void timer_program(struct percpu *pc)
+{
+	u64 now = rdtsc();
+	u64 target = pc->next_tick_tsc;
+	u64 ticks;
+
+	if (pc->guest_deadline_tsc && pc->guest_deadline_tsc < target)
+		target = pc->guest_deadline_tsc;
+	ticks = target > now ? (target - now) * lapic_timer_hz / tsc_hz : 0;
+	lapic_timer_arm(VEC_TIMER, (u32)MAX(1, MIN(ticks, 0xffffffffull)));
+}
+
 void timer_start_tick(void)
 {
-	lapic_timer_start_periodic(VEC_TIMER, (u32)(lapic_timer_hz / TICK_HZ));
+	struct percpu *pc = this_cpu();
+
+	pc->next_tick_tsc = rdtsc() + tsc_hz / TICK_HZ;
+	timer_program(pc);
+}
+
+bool timer_interrupt(void)
+{
+	struct percpu *pc = this_cpu();
+	u64 now = rdtsc();
+	bool tick = now >= pc->next_tick_tsc;
+
+	if (tick) {
+		pc->next_tick_tsc += tsc_hz / TICK_HZ;
+		if (pc->next_tick_tsc <= now) /* fell behind: do not burst */
+			pc->next_tick_tsc = now + tsc_hz / TICK_HZ;
+	}
+	timer_program(pc);
+	return tick;
+}
+
+void timer_set_guest_deadline(u64 tsc)
+{
+	struct percpu *pc = this_cpu();
+	u64 flags = irq_save();
+
+	if (tsc != pc->guest_deadline_tsc) {
+		pc->guest_deadline_tsc = tsc;
+		timer_program(pc);
+	}
+	irq_restore(flags);
 }

@@ -15,7 +15,12 @@ void timer_mark_boot(void);
  * @hpet_phys when ACPI lists one (0 otherwise), else PIT channel 2. Returns
  * false, with @*error set, when no reference clock works. */
 bool timer_calibrate(u64 hpet_phys, const char **reference, const char **error);
-/* Start this CPU's periodic host tick. */
+/* Start this CPU's host tick (TICK_HZ). */
 void timer_start_tick(void);
+/* From the timer interrupt: reprogram; true when a host tick fell due. */
+bool timer_interrupt(void);
+/* Also interrupt this CPU at host TSC @tsc (0: no such deadline): the
+ * earliest timer of the vCPU it runs. */
+void timer_set_guest_deadline(u64 tsc);
 
 #endif

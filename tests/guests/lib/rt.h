@@ -8,6 +8,7 @@
 #include "tests/guests/lib/cpu.h"
 #include "tests/guests/lib/hypercall.h"
 #include "tests/guests/lib/insn_probe.h"
+#include "tests/guests/lib/lapic.h"
 #include "tests/guests/lib/options.h"
 #include "tests/guests/lib/paging.h"
 #include "tests/guests/lib/percpu.h"

@@ -23,6 +23,7 @@ void rt_cpu_start(u64 index, u64 count, const char *cmdline)
 	}
 	gdt_load((unsigned)index);
 	idt_load();
+	lapic_enable();
 	if (index == 0 && count > RT_MAX_VCPUS)
 		gprintf("%s: only %u of %lu vcpus used\n", guest_name,
 			RT_MAX_VCPUS, count);

@@ -4,6 +4,7 @@
 #include "tests/guests/lib/console.h"
 #include "tests/guests/lib/cpu.h"
 #include "tests/guests/lib/desc.h"
+#include "tests/guests/lib/lapic.h"
 #include "tests/guests/lib/percpu.h"
 #include "tests/guests/lib/trap.h"
 
@@ -115,6 +116,7 @@ void rt_trap(struct trap_frame *f)
 	__atomic_store_n(&v->irqs[vec], v->irqs[vec] + 1, __ATOMIC_RELEASE);
 	if (irq_handlers[vec])
 		irq_handlers[vec]((unsigned)vec);
+	lapic_eoi(); /* vectors >= 32 other than the user gate come from the LAPIC */
 }
 
 int try_call(void (*fn)(void *arg), void *arg)

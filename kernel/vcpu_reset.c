@@ -1,0 +1,55 @@
+/* Architectural reset states of a vCPU (Intel SDM vol. 3, table 9-1;
+ * AMD APM vol. 2, "Processor initialization state"). */
+#include "kernel/vcpu.h"
+#include "kernel/string.h"
+
+#define CR0_INIT 0x60000010ull /* CD, NW, ET */
+#define SEG_REAL_CODE 0x9b     /* present, code, readable, accessed */
+#define SEG_REAL_DATA 0x93     /* present, data, writable, accessed */
+
+static void vcpu_set_real_mode(struct vcpu *v, u16 cs_selector, u64 cs_base,
+			       u64 rip)
+{
+	const struct segment cs = { cs_selector, SEG_REAL_CODE, 0xffff, cs_base };
+	const struct segment data = { 0, SEG_REAL_DATA, 0xffff, 0 };
+	const struct segment tr = { 0, 0x8b, 0xffff, 0 };
+	const struct segment ldtr = { 0, 0x82, 0xffff, 0 };
+	const struct segment table = { 0, 0, 0xffff, 0 };
+
+	vcpu_ops->set_seg(v, VSEG_CS, &cs);
+	vcpu_ops->set_seg(v, VSEG_DS, &data);
+	vcpu_ops->set_seg(v, VSEG_ES, &data);
+	vcpu_ops->set_seg(v, VSEG_FS, &data);
+	vcpu_ops->set_seg(v, VSEG_GS, &data);
+	vcpu_ops->set_seg(v, VSEG_SS, &data);
+	vcpu_ops->set_seg(v, VSEG_TR, &tr);
+	vcpu_ops->set_seg(v, VSEG_LDTR, &ldtr);
+	vcpu_ops->set_seg(v, VSEG_GDTR, &table);
+	vcpu_ops->set_seg(v, VSEG_IDTR, &table);
+	vcpu_set_reg(v, VREG_CR0, CR0_INIT);
+	vcpu_set_reg(v, VREG_CR2, 0);
+	vcpu_set_reg(v, VREG_CR3, 0);
+	vcpu_set_reg(v, VREG_CR4, 0);
+	vcpu_set_reg(v, VREG_EFER, 0);
+	vcpu_set_reg(v, VREG_PAT, 0x0007040600070406ull);
+	vcpu_set_reg(v, VREG_RFLAGS, 0x2);
+	vcpu_set_reg(v, VREG_RIP, rip);
+	memset(v->gpr, 0, sizeof(v->gpr));
+}
+
+void vcpu_enter_wait_for_sipi(struct vcpu *v)
+{
+	vcpu_set_real_mode(v, 0xf000, 0xffff0000, 0xfff0);
+	vlapic_reset(&v->lapic, true);
+	v->exception_pending = false;
+	v->nmi_pending = 0;
+	v->nmi_masked = false;
+	v->kvmclock_gpa = 0;
+	v->state = VCPU_WAIT_SIPI;
+}
+
+void vcpu_start_at_sipi(struct vcpu *v, u8 vector)
+{
+	vcpu_set_real_mode(v, (u16)vector << 8, (u64)vector << 12, 0);
+	v->state = VCPU_RUNNABLE;
+}
