@@ -76,7 +76,9 @@ pkg=$(apt-cache show "$META=$ver" 2>/dev/null |
 work=$(mktemp -d "${TMPDIR:-/tmp}/holdfast-stock-kernel.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 mkdir "$work/dl" "$work/x"
-chmod 755 "$work" "$work/dl"  # lets apt fetch as _apt, sandboxed
+# Let apt fetch as its _apt user (sandboxed) when run as root.
+chmod 755 "$work"
+if [ "$(id -u)" -eq 0 ] && id _apt >/dev/null 2>&1; then chown _apt "$work/dl"; fi
 # The versioned package's own version equals the metapackage's in Debian.
 ( cd "$work/dl" && { apt-get download "$pkg=$ver" >&2 || apt-get download "$pkg" >&2; } ) ||
     die "apt-get download $pkg failed"

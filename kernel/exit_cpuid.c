@@ -16,6 +16,8 @@
 #define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
 #define CPUID1_EDX_MTRR (1u << 12)
+/* Machine checks are the host's: their MSRs are not emulated. */
+#define CPUID_EDX_MCE_MCA ((1u << 7) | (1u << 14))
 #define CPUID6_EAX_ARAT (1u << 2)
 #define CPUID81_ECX_PERFCTR_CORE (1u << 23)
 
@@ -59,7 +61,7 @@ static struct cpuid_regs cpuid_filtered(struct vcpu *v, u32 leaf, u32 sub)
 		 * host has; MTRRs are not emulated. */
 		r.ecx |= CPUID1_ECX_HYPERVISOR | CPUID1_ECX_X2APIC |
 			 CPUID1_ECX_TSC_DEADLINE;
-		r.edx &= ~CPUID1_EDX_MTRR;
+		r.edx &= ~(CPUID1_EDX_MTRR | CPUID_EDX_MCE_MCA);
 		/* Initial APIC ID and logical CPU count are the VM's. */
 		r.ebx = (r.ebx & 0x0000ffffu) | (v->index << 24) |
 			((v->vm->nvcpus & 0xff) << 16);
@@ -82,6 +84,7 @@ static struct cpuid_regs cpuid_filtered(struct vcpu *v, u32 leaf, u32 sub)
 	case 0x80000001:
 		r.ecx &= ~(CPUID81_ECX_VIRT_EXT | CPUID81_ECX_MONITORX |
 			   CPUID81_ECX_PERFCTR_CORE);
+		r.edx &= ~(CPUID1_EDX_MTRR | CPUID_EDX_MCE_MCA);
 		break;
 	}
 	return r;

@@ -71,7 +71,25 @@ static const u8 dsdt_aml[] = {
 	0x08, '_', 'S', '5', '_',
 	0x12, 0x08, 0x04,
 	0x0a, GUEST_ACPI_S5_TYPE, 0x0a, GUEST_ACPI_S5_TYPE, 0x00, 0x00,
+	/*
+	 * Scope (\_SB) { Device (COM1) { Name (_HID, EisaId ("PNP0501"))
+	 *   Name (_UID, 0) Name (_CRS, ResourceTemplate () {
+	 *     IO (Decode16, 0x3F8, 0x3F8, 0, 8)
+	 *     Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive) { 4 }
+	 * }) } }
+	 * A hardware-reduced platform has no legacy PIC, so Linux maps no
+	 * ISA IRQs: the UART's interrupt reaches it only as this GSI.
+	 */
+	0x10, 0x39, '\\', '_', 'S', 'B', '_',          /* ScopeOp, 57 bytes */
+	0x5b, 0x82, 0x31, 'C', 'O', 'M', '1',            /* DeviceOp, 49 bytes */
+	0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x05, 0x01, /* PNP0501 */
+	0x08, '_', 'U', 'I', 'D', 0x00,
+	0x08, '_', 'C', 'R', 'S', 0x11, 0x16, 0x0a, 0x13,
+	0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x00, 0x08,  /* IO */
+	0x89, 0x06, 0x00, 0x03, 0x01, 0x04, 0x00, 0x00, 0x00, /* IRQ 4, edge */
+	0x79, 0x00,                                      /* end tag */
 };
+_Static_assert(sizeof(dsdt_aml) == 14 + 1 + 0x39, "AML package lengths");
 
 #define DSDT_LEN (HDR_LEN + sizeof(dsdt_aml))
 

@@ -233,12 +233,32 @@ static void test_dsdt_s5(void **state UNUSED)
 	assert_int_equal(get32(fadt + 40), dsdt_gpa);
 	dsdt = buf + (dsdt_gpa - LOW_GPA);
 	assert_memory_equal(dsdt, "DSDT", 4);
-	assert_int_equal(get32(dsdt + 4), 36 + sizeof(aml));
+	static const u8 com1_crs[] = {
+		0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x00, 0x08,
+		0x89, 0x06, 0x00, 0x03, 0x01, 0x04, 0x00, 0x00, 0x00,
+		0x79, 0x00,
+	};
+	u32 len;
+	const u8 *scope;
+
 	assert_int_equal(dsdt[8], 2);
-	assert_int_equal(acpi_checksum(dsdt, get32(dsdt + 4)), 0);
+	len = get32(dsdt + 4);
+	assert_int_equal(acpi_checksum(dsdt, len), 0);
 	assert_memory_equal(dsdt + 36, aml, sizeof(aml));
 	/* PkgLength counts itself, NumElements and the elements. */
 	assert_int_equal(aml[6], sizeof(aml) - 6);
+	/* Then Scope (\_SB) holding the UART's device, whose PkgLength
+	 * must reach exactly the end of the table. */
+	scope = dsdt + 36 + sizeof(aml);
+	assert_int_equal(scope[0], 0x10);
+	assert_int_equal(36 + sizeof(aml) + 1 + scope[1], len);
+	assert_memory_equal(scope + 2, "\\_SB_", 5);
+	assert_int_equal(scope[7], 0x5b);
+	assert_int_equal(scope[8], 0x82);
+	assert_int_equal(9 + scope[9], 1 + scope[1]); /* device ends with scope */
+	assert_memory_equal(scope + 10, "COM1", 4);
+	assert_memory_equal(dsdt + len - sizeof(com1_crs), com1_crs,
+			    sizeof(com1_crs));
 }
 
 static void test_tables_above_4g(void **state UNUSED)
