@@ -6,12 +6,16 @@
  * The table is documented in README.md ("Guest MSRs").
  */
 #include "kernel/exit.h"
+#include "kernel/console.h"
 #include "kernel/vm.h"
 #include "arch/x86/cpu.h"
 #include "paravirt/kvmclock.h"
 
 #define VEC_GP 13
 #define MSR_TSC 0x10
+#define MSR_BIOS_SIGN_ID 0x8b /* microcode revision */
+#define MSR_AMD_HWCR 0xc0010015
+#define MSR_AMD_DE_CFG 0xc0011029
 #define MSR_APIC_BASE_ADDR 0x1b
 #define MSR_MTRR_CAP 0xfe
 #define MSR_MISC_ENABLE 0x1a0
@@ -54,6 +58,11 @@ static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
 	case MSR_MISC_ENABLE:
 		*val = 1; /* fast strings */
 		return true;
+	case MSR_BIOS_SIGN_ID:
+	case MSR_AMD_HWCR:
+	case MSR_AMD_DE_CFG:
+		*val = 0; /* no microcode to report, no model quirks */
+		return true;
 	}
 	return false;
 }
@@ -90,6 +99,9 @@ static bool msr_write(struct vcpu *v, u32 msr, u64 val)
 		vcpu_set_reg(v, VREG_PAT, val);
 		return true;
 	case MSR_MISC_ENABLE:
+	case MSR_BIOS_SIGN_ID:
+	case MSR_AMD_HWCR:
+	case MSR_AMD_DE_CFG:
 		return true; /* accepted and ignored */
 	}
 	return false;
@@ -111,6 +123,9 @@ void exit_handle_msr(struct vcpu *v, const struct vm_exit *exit)
 		ok = msr_write(v, msr, val);
 	}
 	if (!ok) {
+		pr_debug("holdfast: vm %s vcpu %u: %s of MSR %x refused (#GP)",
+			 v->vm->name, v->index,
+			 exit->reason == EXIT_MSR_READ ? "read" : "write", msr);
 		vcpu_queue_exception(v, VEC_GP, true, 0);
 		return;
 	}
