@@ -5,14 +5,27 @@
 # listed. `make deps` installs what is missing (with sudo when not root).
 DEBIAN_PACKAGES := build-essential binutils python3 python3-pytest \
 	libcmocka-dev grub-common grub-pc-bin grub-efi-amd64-bin xorriso \
-	mtools qemu-system-x86 ovmf
+	mtools qemu-system-x86 ovmf busybox-static libc6-dev gzip
 
 BUILD := build
 PYTHON := /usr/bin/python3
-SMP ?= 4
-MEM ?= 512M
+SMP ?= 6
+MEM ?= 1G
 FIRMWARE ?= bios
 HV_CMDLINE ?= console=com1
+
+# The Linux guest: Debian's stock kernel and the project's busybox
+# initramfs, both cached under ~/.cache/holdfast by their scripts.
+GUEST_DIR := $(BUILD)/guest
+LINUX_KERNEL := $(GUEST_DIR)/vmlinuz-stock
+LINUX_INITRD := $(GUEST_DIR)/initramfs.cpio.gz
+LINUX_CMDLINE := console=ttyS0,115200 panic=-1
+# The demo: two Linux VMs with shells, one with 4 vCPUs and one with 2.
+DEMO_MODULES := \
+	-m "$(LINUX_KERNEL) vm=alpha kernel vcpus=4 memory=256M -- $(LINUX_CMDLINE)" \
+	-m "$(LINUX_INITRD) vm=alpha initrd" \
+	-m "$(LINUX_KERNEL) vm=beta kernel vcpus=2 memory=256M -- $(LINUX_CMDLINE)" \
+	-m "$(LINUX_INITRD) vm=beta initrd"
 
 HV_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-stack-protector \
 	-fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only -mcmodel=small \
@@ -51,7 +64,7 @@ UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 .SECONDEXPANSION:
 
 .PHONY: all iso run test unit deps check-build-tools check-iso-tools \
-	check-run-tools clean
+	check-run-tools clean guest-linux
 
 all: $(BUILD)/holdfast.elf guests
 
@@ -93,10 +106,20 @@ $(BUILD)/holdfast.elf: $(HV_OBJS) linker.ld
 
 iso: $(BUILD)/holdfast.iso
 
+# The hypervisor alone (no VMs): what the boot tests start from.
 $(BUILD)/holdfast.iso: $(BUILD)/holdfast.elf boot/mkiso.sh boot/grub.cfg.in | check-iso-tools
 	boot/mkiso.sh -o $@ -e $< -c "$(HV_CMDLINE)"
 
-run: $(BUILD)/holdfast.iso | check-run-tools
+# Cheap when cached: the scripts only copy from ~/.cache/holdfast.
+guest-linux:
+	@mkdir -p $(GUEST_DIR)
+	@guest-patches/stock-kernel.sh $(GUEST_DIR)
+	@guest-patches/initramfs/build.sh $(LINUX_INITRD)
+
+$(BUILD)/demo.iso: $(BUILD)/holdfast.elf guest-linux | check-iso-tools
+	boot/mkiso.sh -o $@ -e $(BUILD)/holdfast.elf -c "$(HV_CMDLINE)" $(DEMO_MODULES)
+
+run: $(BUILD)/demo.iso | check-run-tools
 	boot/run-qemu.sh --iso $< --smp $(SMP) --mem $(MEM) \
 		--firmware $(FIRMWARE) $(if $(ACCEL),--accel $(ACCEL))
 
@@ -107,7 +130,7 @@ $(BUILD)/unit/test_%: tests/unit/test_%.c $$(unit_srcs_$$*) | check-build-tools
 	gcc $(HOST_CFLAGS) -o $@ $< $(unit_srcs_$*) -lcmocka
 
 test: deps
-	$(MAKE) all iso unit
+	$(MAKE) all iso unit guest-linux
 	$(PYTHON) -m pytest -v tests
 
 clean:

@@ -5,6 +5,8 @@
  *   0x9000  PML4, PDPT, 4 PDs: identity map of the low 4 GiB (2 MiB pages)
  *   0x20000 command line     0xe0000 ACPI tables (e820-reserved)
  *   16 MiB  the kernel       top of RAM: the initrd
+ *   0xffff0 (the reset vector) a stub that writes the ACPI reset register,
+ *           so a guest that reboots "through the BIOS" reboots the VM
  * RAM below 640 KiB stays usable: Linux puts its AP trampoline there.
  * The boot vCPU starts at startup_64; the others wait for a STARTUP IPI.
  */
@@ -22,6 +24,14 @@
 #define LOW_RAM_END 0x9fc00ull
 #define KERNEL_MIN_GPA MiB(16)
 #define LINUX_MAX_MEMORY GiB(3) /* below the LAPIC/IOAPIC hole */
+#define RESET_VECTOR_GPA 0xffff0ull
+
+/* mov $RESET_VALUE, %al; mov $RESET_PORT, %dx; out %al, %dx; hlt */
+static const u8 reset_stub[] = {
+	0xb0, GUEST_ACPI_RESET_VALUE,
+	0xba, GUEST_ACPI_RESET_PORT & 0xff, GUEST_ACPI_RESET_PORT >> 8,
+	0xee, 0xf4,
+};
 
 #define PTE_P 0x1ull
 #define PTE_W 0x2ull
@@ -181,6 +191,7 @@ static bool vm_boot_linux_with(struct vm *vm, const struct vm_config *cfg,
 	    !vm_write_gpa(vm, CMDLINE_GPA, cfg->guest_cmdline, cmdline_len + 1) ||
 	    !vm_write_gpa(vm, ACPI_GPA, acpi, acpi_len) ||
 	    !vm_write_gpa(vm, BOOT_PARAMS_GPA, bp, BOOT_PARAMS_SIZE) ||
+	    !vm_write_gpa(vm, RESET_VECTOR_GPA, reset_stub, sizeof(reset_stub)) ||
 	    !build_entry_tables(vm)) {
 		*error = "cannot write the kernel into guest memory";
 		return false;

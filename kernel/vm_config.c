@@ -76,10 +76,29 @@ static bool vm_parse_on_reboot(struct vm_config *vm, const char *value,
 	return false;
 }
 
+static bool vm_parse_serial(struct vm_config *vm, const char *value,
+			    const struct vm_config_limits *limits, char *why,
+			    size_t why_size)
+{
+	(void)limits;
+	if (str_equal(value, "console"))
+		vm->serial_port = 0;
+	else if (str_equal(value, "com1"))
+		vm->serial_port = 0x3f8;
+	else if (str_equal(value, "com2"))
+		vm->serial_port = 0x2f8;
+	else {
+		format(why, why_size, "expected console, com1 or com2");
+		return false;
+	}
+	return true;
+}
+
 static const struct vm_option vm_options[] = {
 	{ "vcpus", vm_parse_vcpus },
 	{ "memory", vm_parse_memory },
 	{ "on_reboot", vm_parse_on_reboot },
+	{ "serial", vm_parse_serial },
 };
 
 #define VM_OPTION_COUNT ARRAY_SIZE(vm_options)

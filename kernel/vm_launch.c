@@ -3,6 +3,8 @@
 #include "kernel/page_alloc.h"
 #include "kernel/percpu.h"
 #include "kernel/vm.h"
+#include "kernel/options.h"
+#include "arch/x86/uart16550.h"
 
 static void config_error(void *ctx, const char *message)
 {
@@ -35,6 +37,32 @@ static bool vm_place_vcpus(struct vm *vm, u32 *next_cpu)
 	return true;
 }
 
+/* serial=com1|com2: the port must be neither the hypervisor's console nor
+ * another VM's. */
+static bool vm_claim_serial(const struct vm_config *cfg)
+{
+	static u16 claimed[VM_MAX_VMS];
+	static u32 nclaimed;
+
+	if (!cfg->serial_port)
+		return true;
+	if (cfg->serial_port == hv_options.console.port) {
+		pr_err("holdfast: error: vm %s: option serial: that port is the hypervisor console; vm not started",
+		       cfg->name);
+		return false;
+	}
+	for (u32 i = 0; i < nclaimed; i++) {
+		if (claimed[i] == cfg->serial_port) {
+			pr_err("holdfast: error: vm %s: option serial: that port belongs to another VM; vm not started",
+			       cfg->name);
+			return false;
+		}
+	}
+	claimed[nclaimed++] = cfg->serial_port;
+	uart_init(cfg->serial_port, 115200);
+	return true;
+}
+
 u32 vms_launch(const struct boot_info *bi, bool virt_ok)
 {
 	static struct vm_config_set configs;
@@ -60,6 +88,8 @@ u32 vms_launch(const struct boot_info *bi, bool virt_ok)
 			       cfg->name);
 			continue;
 		}
+		if (!vm_claim_serial(cfg))
+			continue;
 		vm = vm_create(cfg, vm_count, bi->modules);
 		if (!vm)
 			continue;

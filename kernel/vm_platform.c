@@ -3,6 +3,7 @@
  * (kernel/vlapic.c, vioapic.c, vuart.c); this file is their environment. */
 #include "kernel/vm.h"
 #include "arch/x86/timer.h"
+#include "arch/x86/uart16550.h"
 
 #define UART_IRQ_PIN 4
 #define XAPIC_BROADCAST 0xff
@@ -108,7 +109,10 @@ static void uart_tx(void *ctx, u8 byte)
 {
 	struct vm *vm = ctx;
 
-	vm_console_putc(&vm->uart_console, vm->name, (char)byte);
+	if (vm->cfg->serial_port)
+		uart_putc(vm->cfg->serial_port, (char)byte); /* raw, its own port */
+	else
+		vm_console_putc(&vm->uart_console, vm->name, (char)byte);
 }
 
 static void uart_irq(void *ctx, bool high)
