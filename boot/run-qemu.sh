@@ -4,7 +4,8 @@
 #               [--accel kvm|tcg] [-- EXTRA QEMU ARGS]
 # Default accelerator: nested KVM (-cpu host) when /dev/kvm works and the
 # host CPU shows vmx or svm; software emulation (-cpu max) otherwise.
-# Ctrl-A X leaves QEMU.
+# QEMU's escape key is moved to Ctrl-T (Ctrl-T X leaves QEMU), so Ctrl-A
+# reaches Holdfast, whose console uses it to switch the input focus.
 set -eu
 iso= smp=4 mem=512M firmware=bios accel=
 while [ $# -gt 0 ]; do
@@ -47,8 +48,8 @@ uefi)
 *) echo "run-qemu.sh: FIRMWARE must be bios or uefi, not '$firmware'" >&2; exit 2 ;;
 esac
 
-echo "holdfast: QEMU $accel, $smp CPUs, $mem, $firmware firmware (Ctrl-A X quits)" >&2
+echo "holdfast: QEMU $accel, $smp CPUs, $mem, $firmware firmware (Ctrl-T X quits QEMU)" >&2
 # shellcheck disable=SC2086
 exec qemu-system-x86_64 -machine pc $accel_args -smp "$smp" -m "$mem" \
-	$fw_args -cdrom "$iso" -boot d -display none -serial mon:stdio \
+	$fw_args -cdrom "$iso" -boot d -display none -echr 0x14 -serial mon:stdio \
 	-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 "$@"

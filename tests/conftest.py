@@ -44,7 +44,7 @@ def make_iso(iso, cmdline, modules=()):
 
 
 def boot(name, cmdline, smp=1, mem="256M", firmware="bios", modules=(),
-         timeout=BOOT_TIMEOUT_S, keys=()):
+         timeout=BOOT_TIMEOUT_S, keys=(), qemu_args=()):
     """Boot an ISO built for this test; return its console and exit code.
     @keys: (regex, bytes) pairs: once the console shows a line matching
     the regex, the bytes are typed on the serial console."""
@@ -59,6 +59,7 @@ def boot(name, cmdline, smp=1, mem="256M", firmware="bios", modules=(),
                "-display", "none", "-serial", "stdio", "-monitor", "none",
                "-no-reboot", "-device",
                f"isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=0x04"]
+        cmd += list(qemu_args)
         if firmware == "uefi":
             vars_copy = tmp / "vars.fd"
             shutil.copy(OVMF_VARS, vars_copy)

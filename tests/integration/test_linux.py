@@ -123,3 +123,17 @@ def test_bad_linux_configurations_are_refused_and_others_run(tmp_path):
     assert "holdfast: error: vm odd: option serial=com9: expected console, com1 or com2" in out, b
     assert b.rc == EXIT_SUCCESS, b
     assert "[fine] good: done, 1 vcpus, all checksums ok" in out, b
+
+
+def test_vm_on_its_own_serial_port(tmp_path):
+    com2 = tmp_path / "com2.log"
+    b = boot("linux-com2", "console=com1", smp=2, mem="1G",
+             modules=linux_vm("own", 1, "cpus", extra="serial=com2")
+             + [f"{BUILD / 'guests' / 'good.elf'} vm=shared elf memory=16M"],
+             qemu_args=["-serial", f"file:{com2}"])
+    assert b.rc == EXIT_SUCCESS, b
+    theirs = com2.read_text(errors="replace")
+    assert "holdfast-guest: online cpus 1" in theirs, theirs[-2000:]
+    assert "[own]" not in b.output, b  # nothing of it on the shared console
+    assert "holdfast: vm own stopped: guest powered off" in b.output, b
+    assert "[shared] good: done" in b.output, b
