@@ -96,10 +96,10 @@ static void vcpu_poll_timer(struct vcpu *v)
 
 /* Sleep until a kick or a timer; interrupts are off between the check and
  * HLT, and `sti; hlt` closes the window for a kick arriving in between. */
-static void vcpu_sleep_unless(struct vcpu *v, bool ready)
+static void vcpu_sleep(struct vcpu *v)
 {
 	irq_disable();
-	if (!ready && !v->requests)
+	if (!v->requests)
 		cpu_idle_wait();
 	irq_enable();
 }
@@ -124,16 +124,14 @@ void vcpu_run_loop(struct vcpu *v)
 		vcpu_handle_requests(v, req);
 		vcpu_poll_timer(v);
 		if (v->state == VCPU_WAIT_SIPI) {
-			vcpu_sleep_unless(v, false);
+			vcpu_sleep(v);
 			continue;
 		}
 		if (v->state == VCPU_HALTED) {
-			bool wake = vcpu_has_wakeup(v);
-
-			if (wake)
+			if (vcpu_has_wakeup(v))
 				v->state = VCPU_RUNNABLE;
 			else
-				vcpu_sleep_unless(v, false);
+				vcpu_sleep(v);
 			continue;
 		}
 		vcpu_deliver_events(v);

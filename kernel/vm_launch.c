@@ -14,24 +14,25 @@ static void config_error(void *ctx, const char *message)
 
 /*
  * Until the scheduler exists every vCPU owns a physical CPU. This is the
- * one place that assumption lives: it hands out CPUs in order and refuses
- * a VM when too few are left.
+ * one place that assumption lives: it hands out CPUs in order. Returns
+ * false, with a message, when fewer than @vcpus are left; otherwise fills
+ * @cpus and advances @next_cpu.
  */
-static bool vm_place_vcpus(struct vm *vm, u32 *next_cpu)
+static bool vm_place_vcpus(const struct vm_config *cfg, u32 *next_cpu,
+			   u32 cpus[VM_MAX_VCPUS])
 {
-	u32 first = *next_cpu;
-	u32 cpu = first;
+	u32 cpu = *next_cpu;
 
-	for (u32 i = 0; i < vm->nvcpus; i++) {
+	for (u32 i = 0; i < cfg->vcpus; i++) {
 		while (cpu < MAX_CPUS && !(percpu_area[cpu].online &&
 					   percpu_area[cpu].virt_ready))
 			cpu++;
 		if (cpu >= MAX_CPUS) {
 			pr_err("holdfast: error: vm %s: needs %u physical CPUs of its own and %u are left (vCPUs map one-to-one onto CPUs until the scheduler lands); vm not started",
-			       vm->name, vm->nvcpus, i);
+			       cfg->name, cfg->vcpus, i);
 			return false;
 		}
-		vm->vcpus[i]->pcpu = cpu++;
+		cpus[i] = cpu++;
 	}
 	*next_cpu = cpu;
 	return true;
@@ -88,13 +89,17 @@ u32 vms_launch(const struct boot_info *bi, bool virt_ok)
 			       cfg->name);
 			continue;
 		}
-		if (!vm_claim_serial(cfg))
+		u32 cpus[VM_MAX_VCPUS], placed_from = next_cpu;
+
+		if (!vm_place_vcpus(cfg, &next_cpu, cpus))
 			continue;
-		vm = vm_create(cfg, vm_count, bi->modules);
-		if (!vm)
+		vm = vm_claim_serial(cfg) ? vm_create(cfg, vm_count, bi->modules) : NULL;
+		if (!vm) {
+			next_cpu = placed_from; /* its CPUs go to the next VM */
 			continue;
-		if (!vm_place_vcpus(vm, &next_cpu))
-			continue; /* its memory stays allocated: harmless */
+		}
+		for (u32 c = 0; c < vm->nvcpus; c++)
+			vm->vcpus[c]->pcpu = cpus[c];
 		pr_info("holdfast: vm %s: %u vCPUs on CPUs %u-%u, %lu MiB",
 			vm->name, vm->nvcpus, vm->vcpus[0]->pcpu,
 			vm->vcpus[vm->nvcpus - 1]->pcpu, vm->memory >> 20);
