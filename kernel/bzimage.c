@@ -6,6 +6,7 @@
  * checked against the file, in 64 bits, before it is read.
  */
 #include "kernel/bzimage.h"
+#include "kernel/unaligned.h"
 #include "kernel/string.h"
 
 /* Setup header fields: offsets in the file, equal to those in boot_params. */
@@ -55,40 +56,6 @@
 #define XLF_CAN_BE_LOADED_ABOVE_4G (1u << 1)
 #define LOADER_TYPE_UNDEFINED 0xff /* no assigned boot loader ID */
 
-static u16 get16(const u8 *p)
-{
-	u16 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static u32 get32(const u8 *p)
-{
-	u32 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static u64 get64(const u8 *p)
-{
-	u64 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static void put32(u8 *p, u32 v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static void put64(u8 *p, u64 v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
 static bool bzimage_fail(const char **error, const char *msg)
 {
 	*error = msg;
@@ -107,19 +74,19 @@ bool bzimage_parse(const void *image, u64 size, struct bzimage_info *out,
 	*error = NULL;
 	if (size < HDR_HEADER + 4)
 		return bzimage_fail(error, "truncated");
-	if (get16(img + HDR_BOOT_FLAG) != BOOT_FLAG_MAGIC ||
-	    get32(img + HDR_HEADER) != HEADER_MAGIC)
+	if (get_le16(img + HDR_BOOT_FLAG) != BOOT_FLAG_MAGIC ||
+	    get_le32(img + HDR_HEADER) != HEADER_MAGIC)
 		return bzimage_fail(error, "not a bzImage");
 	if (size < HDR_MIN_FILE)
 		return bzimage_fail(error, "truncated");
-	out->protocol = get16(img + HDR_VERSION);
+	out->protocol = get_le16(img + HDR_VERSION);
 	if (out->protocol < BZIMAGE_MIN_PROTOCOL)
 		return bzimage_fail(error, "boot protocol older than 2.12");
 	/* The header must reach init_size, or the fields read below are
 	 * whatever follows it in the setup code. */
 	if (HDR_END_BASE + img[HDR_JUMP_LEN] < HDR_MIN_FILE)
 		return bzimage_fail(error, "setup header too short");
-	xloadflags = get16(img + HDR_XLOADFLAGS);
+	xloadflags = get_le16(img + HDR_XLOADFLAGS);
 	if (!(xloadflags & XLF_KERNEL_64))
 		return bzimage_fail(error, "no 64-bit entry point");
 	/* Holdfast chooses where the kernel runs. */
@@ -136,21 +103,21 @@ bool bzimage_parse(const void *image, u64 size, struct bzimage_info *out,
 	out->payload_size = size - out->setup_size;
 	/* syssize is the payload in 16-byte units (0 in some hand-built
 	 * images: then the file is all we know). */
-	syssize = (u64)get32(img + HDR_SYSSIZE) * 16;
+	syssize = (u64)get_le32(img + HDR_SYSSIZE) * 16;
 	if (syssize > out->payload_size)
 		return bzimage_fail(error, "truncated");
 
-	align = get32(img + HDR_KERNEL_ALIGNMENT);
+	align = get_le32(img + HDR_KERNEL_ALIGNMENT);
 	if (!align || (align & (align - 1)))
 		return bzimage_fail(error, "kernel_alignment not a power of two");
 	out->kernel_alignment = align;
-	out->pref_address = get64(img + HDR_PREF_ADDRESS);
+	out->pref_address = get_le64(img + HDR_PREF_ADDRESS);
 	/* The decompressor runs in place: what it needs covers the payload,
 	 * but guard the loader against a header that says otherwise. */
-	out->init_size = MAX((u64)get32(img + HDR_INIT_SIZE), out->payload_size);
-	out->initrd_addr_max = get32(img + HDR_INITRD_ADDR_MAX);
+	out->init_size = MAX((u64)get_le32(img + HDR_INIT_SIZE), out->payload_size);
+	out->initrd_addr_max = get_le32(img + HDR_INITRD_ADDR_MAX);
 	out->initrd_above_4g = xloadflags & XLF_CAN_BE_LOADED_ABOVE_4G;
-	out->cmdline_size = get32(img + HDR_CMDLINE_SIZE);
+	out->cmdline_size = get_le32(img + HDR_CMDLINE_SIZE);
 	return true;
 }
 
@@ -173,18 +140,18 @@ void bzimage_build_boot_params(const void *image, const struct bzimage_info *inf
 	 * messages, the one sign of life before the console. */
 	bp[HDR_LOADFLAGS] = (bp[HDR_LOADFLAGS] | LOADFLAGS_LOADED_HIGH) &
 			    ~LOADFLAGS_QUIET;
-	put32(bp + HDR_CODE32_START, (u32)cfg->kernel_addr);
+	put_le32(bp + HDR_CODE32_START, (u32)cfg->kernel_addr);
 
-	put32(bp + HDR_CMD_LINE_PTR, (u32)cfg->cmdline_gpa);
-	put32(bp + BP_EXT_CMD_LINE_PTR, (u32)(cfg->cmdline_gpa >> 32));
-	put32(bp + HDR_RAMDISK_IMAGE, (u32)cfg->initrd_gpa);
-	put32(bp + BP_EXT_RAMDISK_IMAGE, (u32)(cfg->initrd_gpa >> 32));
-	put32(bp + HDR_RAMDISK_SIZE, (u32)cfg->initrd_size);
-	put32(bp + BP_EXT_RAMDISK_SIZE, (u32)(cfg->initrd_size >> 32));
-	put64(bp + BP_ACPI_RSDP_ADDR, cfg->rsdp_gpa);
+	put_le32(bp + HDR_CMD_LINE_PTR, (u32)cfg->cmdline_gpa);
+	put_le32(bp + BP_EXT_CMD_LINE_PTR, (u32)(cfg->cmdline_gpa >> 32));
+	put_le32(bp + HDR_RAMDISK_IMAGE, (u32)cfg->initrd_gpa);
+	put_le32(bp + BP_EXT_RAMDISK_IMAGE, (u32)(cfg->initrd_gpa >> 32));
+	put_le32(bp + HDR_RAMDISK_SIZE, (u32)cfg->initrd_size);
+	put_le32(bp + BP_EXT_RAMDISK_SIZE, (u32)(cfg->initrd_size >> 32));
+	put_le64(bp + BP_ACPI_RSDP_ADDR, cfg->rsdp_gpa);
 
-	put32(bp + HDR_HARDWARE_SUBARCH, 0); /* a PC */
-	put64(bp + HDR_HARDWARE_SUBARCH_DATA, 0);
+	put_le32(bp + HDR_HARDWARE_SUBARCH, 0); /* a PC */
+	put_le64(bp + HDR_HARDWARE_SUBARCH_DATA, 0);
 	/* The image has 0xff here; Linux takes a non-zero sentinel to mean
 	 * a loader copied a whole sector instead of the header, and then
 	 * clears fields (sanitize_boot_params), ours among them. */

@@ -9,6 +9,7 @@
  * RSDP, XSDT, FADT, DSDT, MADT.
  */
 #include "kernel/guest_acpi.h"
+#include "kernel/unaligned.h"
 #include "kernel/string.h"
 
 #define TABLE_ALIGN 16
@@ -93,21 +94,6 @@ _Static_assert(sizeof(dsdt_aml) == 14 + 1 + 0x39, "AML package lengths");
 
 #define DSDT_LEN (HDR_LEN + sizeof(dsdt_aml))
 
-static void put16(u8 *p, u16 v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static void put32(u8 *p, u32 v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static void put64(u8 *p, u64 v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
 /* The byte that makes @len bytes at @p sum to zero, given a zero there. */
 static u8 acpi_fix_checksum(const u8 *p, u32 len)
 {
@@ -122,13 +108,13 @@ static u8 acpi_fix_checksum(const u8 *p, u32 len)
 static void acpi_put_header(u8 *t, const char *sig, u32 len, u8 revision)
 {
 	memcpy(t, sig, 4);
-	put32(t + 4, len);
+	put_le32(t + 4, len);
 	t[8] = revision;
 	memcpy(t + 10, OEM_ID, 6);
 	memcpy(t + 16, OEM_TABLE_ID, 8);
-	put32(t + 24, 1);
+	put_le32(t + 24, 1);
 	memcpy(t + 28, CREATOR_ID, 4);
-	put32(t + 32, 1);
+	put_le32(t + 32, 1);
 }
 
 static void acpi_seal(u8 *t, u32 len)
@@ -145,7 +131,7 @@ static void acpi_put_gas_io8(u8 *g, u16 port)
 	g[1] = 8;
 	g[2] = 0;
 	g[3] = GAS_ACCESS_BYTE;
-	put64(g + 4, port);
+	put_le64(g + 4, port);
 }
 
 static void acpi_build_rsdp(u8 *r, u64 xsdt_gpa)
@@ -153,9 +139,9 @@ static void acpi_build_rsdp(u8 *r, u64 xsdt_gpa)
 	memcpy(r, "RSD PTR ", 8);
 	memcpy(r + 9, OEM_ID, 6);
 	r[15] = 2;
-	put32(r + 16, 0); /* no RSDT: every consumer we target reads the XSDT */
-	put32(r + 20, RSDP_LEN);
-	put64(r + 24, xsdt_gpa);
+	put_le32(r + 16, 0); /* no RSDT: every consumer we target reads the XSDT */
+	put_le32(r + 20, RSDP_LEN);
+	put_le64(r + 24, xsdt_gpa);
 	r[8] = acpi_fix_checksum(r, 20);
 	r[32] = acpi_fix_checksum(r, RSDP_LEN);
 }
@@ -163,8 +149,8 @@ static void acpi_build_rsdp(u8 *r, u64 xsdt_gpa)
 static void acpi_build_xsdt(u8 *t, u64 fadt_gpa, u64 madt_gpa)
 {
 	acpi_put_header(t, "XSDT", XSDT_LEN, 1);
-	put64(t + HDR_LEN, fadt_gpa);
-	put64(t + HDR_LEN + 8, madt_gpa);
+	put_le64(t + HDR_LEN, fadt_gpa);
+	put_le64(t + HDR_LEN + 8, madt_gpa);
 	acpi_seal(t, XSDT_LEN);
 }
 
@@ -174,16 +160,16 @@ static void acpi_build_fadt(u8 *t, u64 dsdt_gpa)
 	/* The 32-bit field only where it can hold the address; X_DSDT is
 	 * the one OSPM uses when both are there. */
 	if (dsdt_gpa <= 0xffffffffull)
-		put32(t + FADT_DSDT, (u32)dsdt_gpa);
-	put16(t + FADT_SCI_INT, FADT_SCI_IRQ);
-	put16(t + FADT_IAPC_BOOT_ARCH,
+		put_le32(t + FADT_DSDT, (u32)dsdt_gpa);
+	put_le16(t + FADT_SCI_INT, FADT_SCI_IRQ);
+	put_le16(t + FADT_IAPC_BOOT_ARCH,
 	      BOOT_ARCH_VGA_NOT_PRESENT | BOOT_ARCH_CMOS_RTC_NOT_PRESENT);
-	put32(t + FADT_FLAGS, FADT_WBINVD | FADT_PWR_BUTTON | FADT_SLP_BUTTON |
+	put_le32(t + FADT_FLAGS, FADT_WBINVD | FADT_PWR_BUTTON | FADT_SLP_BUTTON |
 	      FADT_RESET_REG_SUP | FADT_HW_REDUCED_ACPI);
 	acpi_put_gas_io8(t + FADT_RESET_REG, GUEST_ACPI_RESET_PORT);
 	t[FADT_RESET_VALUE] = GUEST_ACPI_RESET_VALUE;
 	t[FADT_MINOR_VERSION] = 0;
-	put64(t + FADT_X_DSDT, dsdt_gpa);
+	put_le64(t + FADT_X_DSDT, dsdt_gpa);
 	acpi_put_gas_io8(t + FADT_SLEEP_CONTROL_REG, GUEST_ACPI_SLEEP_CONTROL_PORT);
 	acpi_put_gas_io8(t + FADT_SLEEP_STATUS_REG, GUEST_ACPI_SLEEP_STATUS_PORT);
 	memcpy(t + FADT_HYPERVISOR_ID, "Holdfast", 8);
@@ -215,8 +201,8 @@ static void acpi_build_madt(u8 *t, const struct guest_acpi_config *cfg)
 	u32 i;
 
 	acpi_put_header(t, "APIC", len, 4);
-	put32(t + 36, (u32)cfg->lapic_base);
-	put32(t + 40, 0); /* no PCAT_COMPAT: there is no 8259 to probe */
+	put_le32(t + 36, (u32)cfg->lapic_base);
+	put_le32(t + 40, 0); /* no PCAT_COMPAT: there is no 8259 to probe */
 
 	/* CPU i has APIC ID and processor UID i. IDs an xAPIC entry cannot
 	 * carry go in x2APIC entries, which Linux reads in x2APIC mode. */
@@ -226,15 +212,15 @@ static void acpi_build_madt(u8 *t, const struct guest_acpi_config *cfg)
 			e[1] = MADT_LAPIC_LEN;
 			e[2] = (u8)i;
 			e[3] = (u8)i;
-			put32(e + 4, 1); /* enabled */
+			put_le32(e + 4, 1); /* enabled */
 			e += MADT_LAPIC_LEN;
 		} else {
 			e[0] = 9;
 			e[1] = MADT_X2APIC_LEN;
-			put16(e + 2, 0);
-			put32(e + 4, i);
-			put32(e + 8, 1);
-			put32(e + 12, i);
+			put_le16(e + 2, 0);
+			put_le32(e + 4, i);
+			put_le32(e + 8, 1);
+			put_le32(e + 12, i);
 			e += MADT_X2APIC_LEN;
 		}
 	}
@@ -243,8 +229,8 @@ static void acpi_build_madt(u8 *t, const struct guest_acpi_config *cfg)
 	e[1] = MADT_IOAPIC_LEN;
 	e[2] = cfg->ioapic_id;
 	e[3] = 0;
-	put32(e + 4, (u32)cfg->ioapic_base);
-	put32(e + 8, cfg->ioapic_gsi_base);
+	put_le32(e + 4, (u32)cfg->ioapic_base);
+	put_le32(e + 8, cfg->ioapic_gsi_base);
 	e += MADT_IOAPIC_LEN;
 
 	/* ISA IRQ 0 arrives on pin 2, as on every PC; flags 0: conforms to
@@ -253,8 +239,8 @@ static void acpi_build_madt(u8 *t, const struct guest_acpi_config *cfg)
 	e[1] = MADT_OVERRIDE_LEN;
 	e[2] = 0;
 	e[3] = 0;
-	put32(e + 4, 2);
-	put16(e + 8, 0);
+	put_le32(e + 4, 2);
+	put_le16(e + 8, 0);
 
 	acpi_seal(t, len);
 }

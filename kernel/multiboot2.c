@@ -6,6 +6,7 @@
  * MBI that is not 8-byte aligned (only possible in tests) is no problem.
  */
 #include "kernel/multiboot2.h"
+#include "kernel/unaligned.h"
 #include "kernel/string.h"
 
 #define MB2_HEADER_SIZE 8
@@ -22,23 +23,6 @@ struct mb2_parser {
 	struct boot_info *out;
 	bool rsdp_from_new;
 };
-
-static u32 mb2_read_u32(const u8 *p)
-{
-	u32 v;
-
-	/* Constant-size builtin: gcc emits a plain load, never a call. */
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static u64 mb2_read_u64(const u8 *p)
-{
-	u64 v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 static bool mb2_fail(struct mb2_parser *mp, const char *why, u32 offset)
 {
@@ -79,8 +63,8 @@ static bool mb2_parse_module(struct mb2_parser *mp, u32 off, u32 size)
 	/* mod_start, mod_end, then a string of at least the NUL. */
 	if (size < 17)
 		return mb2_fail(mp, "module tag too short", off);
-	start = mb2_read_u32(tag + 8);
-	end = mb2_read_u32(tag + 12);
+	start = get_le32(tag + 8);
+	end = get_le32(tag + 12);
 	if (start > end)
 		return mb2_fail(mp, "module start beyond its end", off);
 	if (!mb2_has_nul(tag + 16, size - 16))
@@ -105,7 +89,7 @@ static bool mb2_parse_mmap(struct mb2_parser *mp, u32 off, u32 size)
 
 	if (size < 16)
 		return mb2_fail(mp, "mmap tag too short", off);
-	entry_size = mb2_read_u32(tag + 8);
+	entry_size = get_le32(tag + 8);
 	/* entry_version (tag + 12) is 0 today; later versions only append
 	 * fields, which honouring entry_size skips. */
 	if (entry_size < MB2_MMAP_ENTRY_MIN)
@@ -121,9 +105,9 @@ static bool mb2_parse_mmap(struct mb2_parser *mp, u32 off, u32 size)
 			break;
 		}
 		r = &out->mmap[out->mmap_count++];
-		r->base = mb2_read_u64(e);
-		r->length = mb2_read_u64(e + 8);
-		r->type = mb2_read_u32(e + 16);
+		r->base = get_le64(e);
+		r->length = get_le64(e + 8);
+		r->type = get_le32(e + 16);
 	}
 	return true;
 }
@@ -157,12 +141,12 @@ static bool mb2_parse_efi_mmap(struct mb2_parser *mp, u32 off, u32 size)
 
 	if (size < 16)
 		return mb2_fail(mp, "EFI mmap tag too short", off);
-	desc_size = mb2_read_u32(tag + 8);
+	desc_size = get_le32(tag + 8);
 	if (desc_size == 0)
 		return mb2_fail(mp, "EFI mmap descriptor_size is zero", off);
 	out->has_efi_mmap = true;
 	out->efi_mmap_desc_size = desc_size;
-	out->efi_mmap_desc_version = mb2_read_u32(tag + 12);
+	out->efi_mmap_desc_version = get_le32(tag + 12);
 	out->efi_mmap_count = (size - 16) / desc_size;
 	return true;
 }
@@ -184,15 +168,15 @@ static bool mb2_parse_tag(struct mb2_parser *mp, u32 type, u32 off, u32 size)
 	case MB2_TAG_BASIC_MEMINFO:
 		if (size < 16)
 			return mb2_fail(mp, "basic meminfo tag too short", off);
-		out->mem_lower_kib = mb2_read_u32(tag + 8);
-		out->mem_upper_kib = mb2_read_u32(tag + 12);
+		out->mem_lower_kib = get_le32(tag + 8);
+		out->mem_upper_kib = get_le32(tag + 12);
 		return true;
 	case MB2_TAG_MMAP:
 		return mb2_parse_mmap(mp, off, size);
 	case MB2_TAG_EFI64:
 		if (size < 16)
 			return mb2_fail(mp, "EFI64 system table tag too short", off);
-		out->efi_system_table = mb2_read_u64(tag + 8);
+		out->efi_system_table = get_le64(tag + 8);
 		return true;
 	case MB2_TAG_ACPI_OLD:
 		return mb2_parse_rsdp(mp, off, size, false);
@@ -217,7 +201,7 @@ bool mb2_parse(const void *mbi, u64 mbi_phys, u32 limit, struct boot_info *out)
 	/* The smallest valid MBI is the header plus the end tag. */
 	if (limit < MB2_HEADER_SIZE + MB2_TAG_HEADER_SIZE)
 		return mb2_fail(&mp, "MBI limit smaller than 16", 0);
-	mp.total_size = mb2_read_u32(mp.base);
+	mp.total_size = get_le32(mp.base);
 	if (mp.total_size < MB2_HEADER_SIZE + MB2_TAG_HEADER_SIZE)
 		return mb2_fail(&mp, "MBI total_size smaller than 16", 0);
 	if (mp.total_size > limit)
@@ -232,8 +216,8 @@ bool mb2_parse(const void *mbi, u64 mbi_phys, u32 limit, struct boot_info *out)
 
 		if (avail < MB2_TAG_HEADER_SIZE)
 			return mb2_fail(&mp, "tag header runs past MBI end", off);
-		type = mb2_read_u32(mp.base + off);
-		size = mb2_read_u32(mp.base + off + 4);
+		type = get_le32(mp.base + off);
+		size = get_le32(mp.base + off + 4);
 		if (size < MB2_TAG_HEADER_SIZE)
 			return mb2_fail(&mp, "tag size smaller than 8", off);
 		if (size > avail)

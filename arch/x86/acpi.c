@@ -39,30 +39,6 @@ struct acpi_parser {
 	struct acpi_info *info;
 };
 
-u16 acpi_read16(const u8 *p)
-{
-	u16 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-u32 acpi_read32(const u8 *p)
-{
-	u32 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-u64 acpi_read64(const u8 *p)
-{
-	u64 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 void acpi_add_warning(struct acpi_info *info, const char *msg)
 {
 	/* The first warnings are kept: later ones are usually fallout. */
@@ -102,7 +78,7 @@ static const u8 *acpi_map_header(struct acpi_parser *p, u64 phys)
 static const u8 *acpi_map_table(struct acpi_parser *p, u64 phys,
 				const u8 *hdr, u32 *len_out)
 {
-	u32 len = acpi_read32(hdr + ACPI_HDR_OFF_LENGTH);
+	u32 len = get_le32(hdr + ACPI_HDR_OFF_LENGTH);
 	const u8 *table;
 
 	if (len < ACPI_HDR_LEN) {
@@ -133,16 +109,16 @@ static void acpi_parse_fadt(const u8 *fadt, u32 len, struct acpi_info *info)
 	u32 port = 0;
 
 	if (len >= FADT_OFF_FLAGS + 4)
-		info->fadt_flags = acpi_read32(fadt + FADT_OFF_FLAGS);
+		info->fadt_flags = get_le32(fadt + FADT_OFF_FLAGS);
 	info->pm_timer_32bit = info->fadt_flags & FADT_TMR_VAL_EXT;
 	info->hw_reduced = info->fadt_flags & FADT_HW_REDUCED_ACPI;
 
 	if (len >= FADT_OFF_PM_TMR_BLK + 4)
-		port = acpi_read32(fadt + FADT_OFF_PM_TMR_BLK);
+		port = get_le32(fadt + FADT_OFF_PM_TMR_BLK);
 	/* The 64-bit field wins when present, but a PM timer in MMIO space is
 	 * of no use to an I/O-port driver, and ports are 16 bits. */
 	if (len >= FADT_OFF_X_PM_TMR_BLK + GAS_LEN && gas[0] == GAS_SPACE_IO)
-		x_port = acpi_read64(gas + GAS_OFF_ADDRESS);
+		x_port = get_le64(gas + GAS_OFF_ADDRESS);
 	if (x_port && x_port <= 0xffff)
 		port = (u32)x_port;
 	/* Hardware-reduced platforms have no PM timer; the spec tells OSPM to
@@ -160,7 +136,7 @@ static void acpi_parse_hpet(const u8 *hpet, u32 len, struct acpi_info *info)
 		acpi_add_warning(info, "ACPI: HPET table too short, skipped");
 		return;
 	}
-	addr = acpi_read64(gas + GAS_OFF_ADDRESS);
+	addr = get_le64(gas + GAS_OFF_ADDRESS);
 	if (gas[0] != GAS_SPACE_MEMORY || !addr) {
 		acpi_add_warning(info, "ACPI: HPET not in memory space, skipped");
 		return;
@@ -250,7 +226,7 @@ static const u8 *acpi_find_xsdt(struct acpi_parser *p, const u8 *rsdp,
 		acpi_add_warning(p->info, "ACPI: RSDP extended checksum bad, using RSDT");
 		return NULL;
 	}
-	*phys = acpi_read64(rsdp + RSDP_OFF_XSDT);
+	*phys = get_le64(rsdp + RSDP_OFF_XSDT);
 	if (!*phys)
 		return NULL;
 	xsdt = acpi_map_root(p, *phys, "XSDT", 8, count);
@@ -290,7 +266,7 @@ bool acpi_parse(const void *rsdp, u32 rsdp_len, u64 rsdp_phys,
 		out->root_is_xsdt = true;
 	} else {
 		entry_size = 4;
-		root_phys = acpi_read32(r + RSDP_OFF_RSDT);
+		root_phys = get_le32(r + RSDP_OFF_RSDT);
 		if (root_phys)
 			root = acpi_map_root(&p, root_phys, "RSDT", 4, &count);
 	}

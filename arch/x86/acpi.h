@@ -10,6 +10,7 @@
 #define HOLDFAST_ACPI_H
 
 #include "kernel/types.h"
+#include "kernel/unaligned.h"
 
 #define ACPI_MAX_CPUS 1024
 #define ACPI_MAX_IOAPICS 16
@@ -90,9 +91,6 @@ bool acpi_parse(const void *rsdp, u32 rsdp_len, u64 rsdp_phys,
 
 /* Shared by acpi.c and acpi_madt.c only. Table fields are read byte-wise
  * because firmware does not align them. */
-u16 acpi_read16(const u8 *p);
-u32 acpi_read32(const u8 *p);
-u64 acpi_read64(const u8 *p);
 void acpi_add_warning(struct acpi_info *info, const char *msg);
 void acpi_parse_madt(const u8 *madt, u32 len, struct acpi_info *info);
 

@@ -72,8 +72,8 @@ static void madt_add_ioapic(struct acpi_info *info, const u8 *e)
 	}
 	io = &info->ioapics[info->ioapic_count++];
 	io->id = e[2];
-	io->address = acpi_read32(e + 4);
-	io->gsi_base = acpi_read32(e + 8);
+	io->address = get_le32(e + 4);
+	io->gsi_base = get_le32(e + 8);
 }
 
 static void madt_add_override(struct acpi_info *info, const u8 *e)
@@ -87,13 +87,13 @@ static void madt_add_override(struct acpi_info *info, const u8 *e)
 	ov = &info->overrides[info->override_count++];
 	ov->bus = e[2];
 	ov->source_irq = e[3];
-	ov->gsi = acpi_read32(e + 4);
-	ov->flags = acpi_read16(e + 8);
+	ov->gsi = get_le32(e + 4);
+	ov->flags = get_le16(e + 8);
 }
 
 static void madt_set_lapic_address(struct acpi_info *info, const u8 *e)
 {
-	u64 addr = acpi_read64(e + 4);
+	u64 addr = get_le64(e + 4);
 
 	if (!addr)
 		return;
@@ -129,7 +129,7 @@ static void madt_parse_entry(struct acpi_info *info, const u8 *e)
 	case MADT_TYPE_LAPIC:
 		if (e[3] == MADT_XAPIC_ID_INVALID)
 			return;
-		madt_add_cpu(info, e[3], e[2], acpi_read32(e + 4), false);
+		madt_add_cpu(info, e[3], e[2], get_le32(e + 4), false);
 		break;
 	case MADT_TYPE_IOAPIC:
 		madt_add_ioapic(info, e);
@@ -141,10 +141,10 @@ static void madt_parse_entry(struct acpi_info *info, const u8 *e)
 		madt_set_lapic_address(info, e);
 		break;
 	case MADT_TYPE_X2APIC:
-		if (acpi_read32(e + 4) == MADT_X2APIC_ID_INVALID)
+		if (get_le32(e + 4) == MADT_X2APIC_ID_INVALID)
 			return;
-		madt_add_cpu(info, acpi_read32(e + 4), acpi_read32(e + 12),
-			     acpi_read32(e + 8), true);
+		madt_add_cpu(info, get_le32(e + 4), get_le32(e + 12),
+			     get_le32(e + 8), true);
 		break;
 	}
 }
@@ -158,9 +158,9 @@ void acpi_parse_madt(const u8 *madt, u32 len, struct acpi_info *info)
 		return;
 	}
 	info->has_madt = true;
-	info->lapic_address = acpi_read32(madt + MADT_OFF_LAPIC);
+	info->lapic_address = get_le32(madt + MADT_OFF_LAPIC);
 	info->lapic_address64 = info->lapic_address;
-	info->pcat_compat = acpi_read32(madt + MADT_OFF_FLAGS) & MADT_PCAT_COMPAT;
+	info->pcat_compat = get_le32(madt + MADT_OFF_FLAGS) & MADT_PCAT_COMPAT;
 
 	for (off = MADT_OFF_ENTRIES; off < len; off += elen) {
 		if (len - off < 2) {
