@@ -82,6 +82,17 @@ void vcpu_enter_wait_for_sipi(struct vcpu *v);
 /* Real mode at @vector << 12, as a STARTUP IPI leaves an AP. */
 void vcpu_start_at_sipi(struct vcpu *v, u8 vector);
 
+/* 64-bit mode on flat segments of a GDT the caller built in guest memory,
+ * paging on (@cr3), interrupts off, GPRs zero: how direct-boot entry
+ * points (Linux's startup_64, ELF test guests) begin. */
+struct long_mode_entry {
+	u16 code_sel, data_sel;
+	u64 gdt_base;
+	u16 gdt_limit;
+	u64 cr3, cr4, rip;
+};
+void vcpu_enter_long_mode(struct vcpu *v, const struct long_mode_entry *e);
+
 /* Print the vCPU's registers and the backend's view (for VM stops). */
 void vcpu_dump(struct vcpu *v);
 

@@ -17,12 +17,7 @@
 #define GDT_CODE64_SEL 0x08
 #define GDT_DATA_SEL 0x10
 
-#define CR0_PE_MP_ET_NE_WP_PG 0x80010033ull
 #define CR4_PAE_OSFXSR_OSXMMEXCPT 0x620ull
-#define EFER_LME_LMA 0x500ull
-#define SEG_CODE64_ATTR 0xa9b /* P, S, code exec/read accessed, L, G */
-#define SEG_DATA_ATTR 0xc93   /* P, S, data read/write accessed, DB, G */
-#define SEG_TSS64_BUSY_ATTR 0x08b
 #define CMDLINE_OFFSET (2 * PAGE_SIZE + 256)
 _Static_assert(256 + VM_CMDLINE_MAX <= PAGE_SIZE, "command line fits its page");
 
@@ -66,30 +61,14 @@ static bool build_boot_area(struct vm *vm, u64 base)
 
 static void set_vcpu_entry_state(struct vcpu *v, u64 base, u64 entry)
 {
-	const struct segment code = { GDT_CODE64_SEL, SEG_CODE64_ATTR, 0xffffffff, 0 };
-	const struct segment data = { GDT_DATA_SEL, SEG_DATA_ATTR, 0xffffffff, 0 };
-	const struct segment tr = { 0, SEG_TSS64_BUSY_ATTR, 0x67, 0 };
-	const struct segment ldtr = { 0, 0x82, 0, 0 };
-	const struct segment gdtr = { 0, 0, 3 * 8 - 1, base + 2 * PAGE_SIZE };
-	const struct segment idtr = { 0, 0, 0, 0 };
+	const struct long_mode_entry e = {
+		.code_sel = GDT_CODE64_SEL, .data_sel = GDT_DATA_SEL,
+		.gdt_base = base + 2 * PAGE_SIZE, .gdt_limit = 3 * 8 - 1,
+		.cr3 = base, .cr4 = CR4_PAE_OSFXSR_OSXMMEXCPT, .rip = entry,
+	};
 	struct vm *vm = v->vm;
 
-	vcpu_ops->set_seg(v, VSEG_CS, &code);
-	vcpu_ops->set_seg(v, VSEG_DS, &data);
-	vcpu_ops->set_seg(v, VSEG_ES, &data);
-	vcpu_ops->set_seg(v, VSEG_FS, &data);
-	vcpu_ops->set_seg(v, VSEG_GS, &data);
-	vcpu_ops->set_seg(v, VSEG_SS, &data);
-	vcpu_ops->set_seg(v, VSEG_TR, &tr);
-	vcpu_ops->set_seg(v, VSEG_LDTR, &ldtr);
-	vcpu_ops->set_seg(v, VSEG_GDTR, &gdtr);
-	vcpu_ops->set_seg(v, VSEG_IDTR, &idtr);
-	vcpu_set_reg(v, VREG_CR0, CR0_PE_MP_ET_NE_WP_PG);
-	vcpu_set_reg(v, VREG_CR4, CR4_PAE_OSFXSR_OSXMMEXCPT);
-	vcpu_set_reg(v, VREG_EFER, EFER_LME_LMA);
-	vcpu_set_reg(v, VREG_CR3, base);
-	vcpu_set_reg(v, VREG_RFLAGS, 0x2);
-	vcpu_set_reg(v, VREG_RIP, entry);
+	vcpu_enter_long_mode(v, &e);
 	v->gpr[GPR_RSP] = vm->memory - (u64)v->index * VM_ELF_STACK_SIZE;
 	v->gpr[GPR_RDI] = v->index;
 	v->gpr[GPR_RSI] = vm->nvcpus;
@@ -123,8 +102,6 @@ static bool vm_boot_elf_image(struct vm *vm, const struct boot_module *mod,
 bool vm_boot_elf(struct vm *vm, const struct vm_config *cfg,
 		 const struct boot_module *mods, const char **error)
 {
-	for (u32 i = 0; i < vm->nvcpus; i++)
-		vm->vcpus[i]->state = VCPU_RUNNABLE;
 	return vm_boot_elf_image(vm, &mods[cfg->elf_module], cfg->guest_cmdline,
 				 error);
 }

@@ -63,32 +63,14 @@ static bool build_entry_tables(struct vm *vm)
 
 static void set_entry_state(struct vcpu *v, u64 entry)
 {
-	const struct segment cs = { CS_SEL, 0xa9b, 0xffffffff, 0 };
-	const struct segment ds = { DS_SEL, 0xc93, 0xffffffff, 0 };
-	const struct segment tr = { 0, 0x8b, 0x67, 0 };
-	const struct segment ldtr = { 0, 0x82, 0, 0 };
-	const struct segment gdtr = { 0, 0, 4 * 8 - 1, GDT_GPA };
-	const struct segment idtr = { 0, 0, 0, 0 };
+	const struct long_mode_entry e = {
+		.code_sel = CS_SEL, .data_sel = DS_SEL,
+		.gdt_base = GDT_GPA, .gdt_limit = 4 * 8 - 1,
+		.cr3 = PML4_GPA, .cr4 = 0x20 /* PAE */, .rip = entry,
+	};
 
-	vcpu_ops->set_seg(v, VSEG_CS, &cs);
-	vcpu_ops->set_seg(v, VSEG_DS, &ds);
-	vcpu_ops->set_seg(v, VSEG_ES, &ds);
-	vcpu_ops->set_seg(v, VSEG_FS, &ds);
-	vcpu_ops->set_seg(v, VSEG_GS, &ds);
-	vcpu_ops->set_seg(v, VSEG_SS, &ds);
-	vcpu_ops->set_seg(v, VSEG_TR, &tr);
-	vcpu_ops->set_seg(v, VSEG_LDTR, &ldtr);
-	vcpu_ops->set_seg(v, VSEG_GDTR, &gdtr);
-	vcpu_ops->set_seg(v, VSEG_IDTR, &idtr);
-	vcpu_set_reg(v, VREG_CR0, 0x80050033ull); /* PE MP ET NE WP AM PG */
-	vcpu_set_reg(v, VREG_CR3, PML4_GPA);
-	vcpu_set_reg(v, VREG_CR4, 0x20);          /* PAE */
-	vcpu_set_reg(v, VREG_EFER, 0x500);        /* LME LMA */
-	vcpu_set_reg(v, VREG_RFLAGS, 0x2);
-	vcpu_set_reg(v, VREG_RIP, entry);
-	memset(v->gpr, 0, sizeof(v->gpr));
-	v->gpr[GPR_RSI] = BOOT_PARAMS_GPA;
-	v->state = VCPU_RUNNABLE;
+	vcpu_enter_long_mode(v, &e);
+	v->gpr[GPR_RSI] = BOOT_PARAMS_GPA; /* the boot protocol's zero page */
 }
 
 static u32 build_e820(const struct vm *vm, struct e820_entry *e)
