@@ -42,8 +42,11 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. \
 	-fsanitize=address,undefined -fno-omit-frame-pointer
 # Host unit tests: tests/unit/test_NAME.c links with the pure sources below.
 UNIT_TESTS := multiboot2 pmem acpi cmdline format insn guest_walk elf_loader \
-	vm_config svm_exit vlapic vioapic vuart guest_acpi bzimage
+	vm_config svm_exit vlapic vioapic vuart guest_acpi bzimage sched
+UNIT_TESTS += vlapic_timer pvclock
 unit_srcs_multiboot2 := kernel/multiboot2.c
+unit_srcs_vlapic_timer := kernel/vlapic.c kernel/vlapic_timer.c kernel/vlapic_ipi.c
+unit_srcs_pvclock := paravirt/pvclock.c
 unit_srcs_insn := arch/x86/insn.c
 unit_srcs_guest_walk := arch/x86/guest_walk.c
 unit_srcs_elf_loader := kernel/elf_loader.c
@@ -58,6 +61,7 @@ unit_srcs_pmem := kernel/pmem.c
 unit_srcs_acpi := arch/x86/acpi.c arch/x86/acpi_madt.c
 unit_srcs_cmdline := kernel/cmdline.c
 unit_srcs_format := kernel/format.c
+unit_srcs_sched := sched/sched.c sched/credit.c
 UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 
 # Unit-test prerequisites are named per test ($$(unit_srcs_$$*)).

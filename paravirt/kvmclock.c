@@ -1,11 +1,11 @@
 /*
- * pvclock (Linux arch/x86/include/asm/pvclock-abi.h): the guest computes
- *   ns = system_time + (((tsc - tsc_timestamp) << shift) * mul >> 32)
- * (a negative shift shifts right). The guest TSC is the host TSC, constant
+ * kvmclock: a pvclock record (Linux arch/x86/include/asm/pvclock-abi.h) per
+ * vCPU, in guest memory. The guest TSC is the host TSC, constant
  * and synchronised across CPUs, so one record written at registration stays
  * valid: TSC_STABLE is set and never needs refreshing.
  */
 #include "paravirt/kvmclock.h"
+#include "paravirt/pvclock.h"
 #include "kernel/vm.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/timer.h"
@@ -31,40 +31,15 @@ struct pvclock_wall_clock {
 	u32 nsec;
 };
 
-void kvmclock_scale(u64 tsc_hz, u32 *mul, s8 *shift)
-{
-	const u64 ns_per_s_shifted = 1000000000ull << 32; /* fits in 64 bits */
-	u64 hz = tsc_hz;
-	s8 s = 0;
-
-	/* mul = 2^32 * 1e9 / (hz * 2^shift) must fit in 32 bits. */
-	while (hz <= 1000000000ull) {
-		hz <<= 1;
-		s++;
-	}
-	while (hz > 2000000000ull && !(hz & 1)) {
-		hz >>= 1;
-		s--;
-	}
-	*mul = (u32)(ns_per_s_shifted / hz);
-	*shift = s;
-}
-
-static u64 tsc_to_ns(u64 delta, u32 mul, s8 shift)
-{
-	delta = shift >= 0 ? delta << shift : delta >> -shift;
-	return (u64)(((unsigned __int128)delta * mul) >> 32);
-}
-
 static bool kvmclock_publish(struct vcpu *v, u64 gpa)
 {
 	struct pvclock_vcpu_time_info t = { 0 };
 	u64 now = rdtsc();
 
-	kvmclock_scale(tsc_hz, &t.tsc_to_system_mul, &t.tsc_shift);
+	pvclock_scale(tsc_hz, &t.tsc_to_system_mul, &t.tsc_shift);
 	t.version = 2; /* even: the record is complete */
 	t.tsc_timestamp = now;
-	t.system_time = tsc_to_ns(now - v->vm->start_tsc, t.tsc_to_system_mul,
+	t.system_time = pvclock_ticks_to_ns(now - v->vm->start_tsc, t.tsc_to_system_mul,
 				  t.tsc_shift);
 	t.flags = PVCLOCK_TSC_STABLE_BIT;
 	return vm_write_gpa(v->vm, gpa, &t, sizeof(t));

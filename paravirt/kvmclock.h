@@ -14,7 +14,4 @@ struct vcpu;
 bool kvmclock_msr_write(struct vcpu *v, u32 msr, u64 val);
 bool kvmclock_msr_read(struct vcpu *v, u32 msr, u64 *val);
 
-/* The pvclock scale for @tsc_hz (exposed for unit tests). */
-void kvmclock_scale(u64 tsc_hz, u32 *mul, s8 *shift);
-
 #endif
