@@ -68,7 +68,7 @@ UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 .SECONDEXPANSION:
 
 .PHONY: all iso run test unit deps check-build-tools check-iso-tools \
-	check-run-tools clean guest-linux
+	check-run-tools clean guest-linux bench
 
 all: $(BUILD)/holdfast.elf guests
 
@@ -136,6 +136,10 @@ $(BUILD)/unit/test_%: tests/unit/test_%.c $$(unit_srcs_$$*) | check-build-tools
 test: deps
 	$(MAKE) all iso unit guest-linux
 	$(PYTHON) -m pytest -v tests
+
+# Benchmarks are not tests: they repeat runs and report rates and ratios.
+bench: all
+	$(PYTHON) tests/bench/exit_cost.py
 
 clean:
 	rm -rf $(BUILD)

@@ -10,9 +10,8 @@ guest_saved_goal := $(.DEFAULT_GOAL)
 
 GUEST_OUT := build/guests
 GUEST_OBJ := $(GUEST_OUT)/obj
-GUEST_ELFS := build/guests/exits.elf build/guests/good.elf \
-	build/guests/hostile.elf
-GUEST_NAMES := exits good hostile
+GUEST_NAMES := exits good hostile bench
+GUEST_ELFS := $(patsubst %,build/guests/%.elf,$(GUEST_NAMES))
 
 GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie \
 	-mno-red-zone -mgeneral-regs-only -mcmodel=small \
@@ -26,6 +25,7 @@ GUEST_LIB_SRCS := $(sort $(wildcard tests/guests/lib/*.c \
 	kernel/cmdline.c
 GUEST_exits_SRCS := tests/guests/exits.c
 GUEST_good_SRCS := tests/guests/good.c
+GUEST_bench_SRCS := tests/guests/bench.c
 GUEST_hostile_SRCS := tests/guests/hostile.c tests/guests/hostile_mem.c \
 	tests/guests/hostile_msr_io.c tests/guests/hostile_insn.c
 
