@@ -196,7 +196,7 @@ bool sched_tick(struct sched *s, u32 cpu, u64 now)
 	return s->policy->tick(s, &s->pcpus[cpu], now);
 }
 
-s32 sched_wake(struct sched *s, struct sched_vcpu *v, u64 now)
+s32 sched_vcpu_wake(struct sched *s, struct sched_vcpu *v, u64 now)
 {
 	if (v->state != SCHED_BLOCKED)
 		return -1;
@@ -204,7 +204,7 @@ s32 sched_wake(struct sched *s, struct sched_vcpu *v, u64 now)
 	return s->policy->wake(s, v, now);
 }
 
-void sched_block(struct sched *s, struct sched_vcpu *v, u64 now)
+void sched_vcpu_block(struct sched *s, struct sched_vcpu *v, u64 now)
 {
 	struct sched_pcpu *p = &s->pcpus[v->pcpu];
 
@@ -215,7 +215,7 @@ void sched_block(struct sched *s, struct sched_vcpu *v, u64 now)
 	p->curr = NULL;
 }
 
-void sched_yield(struct sched *s, struct sched_vcpu *v, u64 now)
+void sched_vcpu_yield(struct sched *s, struct sched_vcpu *v, u64 now)
 {
 	if (v->state != SCHED_RUNNING || s->pcpus[v->pcpu].curr != v)
 		return;

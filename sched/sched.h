@@ -135,7 +135,7 @@ bool sched_init(struct sched *s, const struct sched_policy *policy,
 		const struct sched_params *params, u64 now);
 void sched_add_vm(struct sched *s, struct sched_vm *vm, u32 id, u32 weight,
 		  u32 cap_pct);
-/* Adds @v BLOCKED; sched_wake() makes it runnable. @affinity NULL: all. */
+/* Adds @v BLOCKED; sched_vcpu_wake() makes it runnable. @affinity NULL: all. */
 bool sched_add_vcpu(struct sched *s, struct sched_vm *vm,
 		    struct sched_vcpu *v, u32 id, const u64 *affinity,
 		    u64 now);
@@ -146,10 +146,10 @@ struct sched_vcpu *sched_schedule(struct sched *s, u32 cpu, u64 now,
 				  u64 *slice_ns);
 bool sched_tick(struct sched *s, u32 cpu, u64 now);
 /* Returns the pCPU that should call sched_schedule, or -1. */
-s32 sched_wake(struct sched *s, struct sched_vcpu *v, u64 now);
+s32 sched_vcpu_wake(struct sched *s, struct sched_vcpu *v, u64 now);
 /* The running vCPU halts / yields; its pCPU then calls sched_schedule. */
-void sched_block(struct sched *s, struct sched_vcpu *v, u64 now);
-void sched_yield(struct sched *s, struct sched_vcpu *v, u64 now);
+void sched_vcpu_block(struct sched *s, struct sched_vcpu *v, u64 now);
+void sched_vcpu_yield(struct sched *s, struct sched_vcpu *v, u64 now);
 
 /* Accounting up to @now, including the current state's time so far. */
 void sched_vcpu_acct(const struct sched_vcpu *v, u64 now,

@@ -270,7 +270,7 @@ static bool phase_done(u32 cpu, u64 now)
 	} else {
 		v->phase = PH_SLEEP;
 		set_running(v, false, now);
-		sched_block(&sched, &v->sv, now);
+		sched_vcpu_block(&sched, &v->sv, now);
 		ev_push(now + rand_exp(cfg.sleep_ns), EV_WAKE,
 			(u32)(v - vcpus), 0);
 		return true;
@@ -299,15 +299,16 @@ static void on_wake(struct sim_vcpu *v, u64 now)
 {
 	s32 cpu;
 
+	/* Only wake-ups from block count, not the start of the run. */
+	v->woken = v->phase == PH_SLEEP;
 	v->phase = PH_COMPUTE;
 	if (cfg.wl == WL_CPU)
 		v->remaining = INF;
 	else
 		v->remaining = rand_exp(cfg.wl == WL_LOCK ? cfg.compute_ns :
 							    cfg.run_ns);
-	v->woken = true;
 	v->woke_at = now;
-	cpu = sched_wake(&sched, &v->sv, now);
+	cpu = sched_vcpu_wake(&sched, &v->sv, now);
 	if (cpu >= 0) {
 		settle((u32)cpu, now);
 		resched((u32)cpu, now);
@@ -389,7 +390,7 @@ static void parse_args(int argc, char **argv)
 }
 
 /* Weight-proportional target in % of one pCPU: water-filled so that no VM
- * gets more than its vCPUs or its cap allow (assumes CPU-bound demand). */
+ * gets more than its vCPUs, its cap or its demand allow. */
 static void targets(double *target)
 {
 	double left = cfg.pcpus * 100.0;
@@ -407,6 +408,11 @@ static void targets(double *target)
 			break;
 		for (i = 0; i < cfg.vms; i++) {
 			double limit = cfg.vcpus_per_vm * 100.0;
+
+			/* block: a vCPU never asks more than run / (run+sleep) */
+			if (cfg.wl == WL_BLOCK)
+				limit = limit * cfg.run_ns /
+					(cfg.run_ns + cfg.sleep_ns);
 
 			if (cfg.caps[i] && cfg.caps[i] < limit)
 				limit = cfg.caps[i];
@@ -521,8 +527,11 @@ int main(int argc, char **argv)
 		spc[i].slice_end = INF;
 		ev_push(sched.params.tick_ns, EV_TICK, i, 0);
 	}
-	for (i = 0; i < cfg.nr_vcpus; i++)
-		ev_push(0, EV_WAKE, i, 0);
+	/* Staggered starts, or every pCPU would switch in lock step. */
+	for (i = 0; i < cfg.nr_vcpus; i++) {
+		vcpus[i].phase = PH_COMPUTE;
+		ev_push(rand_u64() % sched.params.tslice_ns, EV_WAKE, i, 0);
+	}
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (heap_nr && heap[0].time <= cfg.duration) {
