@@ -2,6 +2,7 @@
 #include "kernel/console.h"
 #include "kernel/percpu.h"
 #include "kernel/vm.h"
+#include "kernel/vsched.h"
 #include "arch/x86/uart16550.h"
 
 #define CTRL_A 0x01
@@ -15,6 +16,8 @@ static void console_command(int key)
 	switch (key) {
 	case 's':
 		pr_info("holdfast: %u CPUs online, %u VMs", cpus_online, vm_count);
+		if (vsched_enabled())
+			vsched_print_queues();
 		for (u32 i = 0; i < vm_count; i++) {
 			struct vm *vm = vms[i];
 
@@ -22,6 +25,8 @@ static void console_command(int key)
 				vm->stopping ? "stopped" : "running", vm->nvcpus,
 				vm->memory >> 20);
 			vm_print_counters(vm);
+			if (vsched_enabled())
+				vsched_print_vm(vm);
 			for (u32 c = 0; c < vm->nvcpus; c++)
 				pr_info("holdfast: vm %s vcpu %u: state %u, RIP %lx (a snapshot: it runs on)",
 					vm->name, c, vm->vcpus[c]->state,

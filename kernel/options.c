@@ -79,6 +79,24 @@ static const char *option_apply(const struct cmdline_token *tok)
 		hv_options.max_cpus = (u32)n;
 		return NULL;
 	}
+	if (str_equal(k, "sched")) {
+		if (str_equal(v, "credit"))
+			hv_options.sched = true;
+		else if (str_equal(v, "none"))
+			hv_options.sched = false;
+		else
+			return "credit or none";
+		return NULL;
+	}
+	if (str_equal(k, "tslice") || str_equal(k, "ratelimit")) {
+		if (!parse_u64(v, &n) || n < 100 || n > 1000000)
+			return "microseconds, 100 to 1000000";
+		if (str_equal(k, "tslice"))
+			hv_options.tslice_us = (u32)n;
+		else
+			hv_options.ratelimit_us = (u32)n;
+		return NULL;
+	}
 	if (str_equal(k, "selftest")) {
 		if (str_equal(v, "panic"))
 			hv_options.selftest = SELFTEST_PANIC;

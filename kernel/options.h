@@ -17,6 +17,9 @@ struct hv_options {
 	u16 debug_exit_port; /* isa-debug-exit port; 0 = never exit QEMU */
 	u32 max_cpus;        /* 0 = every enabled CPU */
 	enum selftest selftest;
+	bool sched;          /* sched=credit: vCPUs share CPUs (else 1:1) */
+	u32 tslice_us;       /* tslice=US: scheduler time slice (0 = default) */
+	u32 ratelimit_us;    /* ratelimit=US: shortest run before preemption */
 };
 
 extern struct hv_options hv_options;

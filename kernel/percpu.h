@@ -25,6 +25,9 @@ struct percpu {
 	volatile u64 timer_ticks;
 	u64 next_tick_tsc;      /* when the next host tick falls due */
 	u64 guest_deadline_tsc; /* the running vCPU's next timer, 0 = none */
+	u64 sleepers_deadline_tsc; /* earliest timer of vCPUs blocked here */
+	u64 slice_end_tsc;      /* when the running vCPU's slice ends */
+	volatile u32 need_resched; /* set by any CPU: call the scheduler */
 	u64 spurious_interrupts;
 	u64 nmis;
 

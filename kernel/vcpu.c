@@ -7,13 +7,16 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/timer.h"
+#include "kernel/vsched.h"
 
 #define RFLAGS_IF_BIT (1u << 9)
 #define VEC_NMI 2
 
 void vcpu_kick(struct vcpu *v)
 {
-	if (v->pcpu != this_cpu()->index)
+	if (vsched_enabled())
+		vsched_kick(v);
+	else if (v->pcpu != this_cpu()->index)
 		lapic_send_ipi(percpu_area[v->pcpu].apic_id, VEC_KICK);
 }
 
@@ -112,35 +115,43 @@ static void vcpu_handle_requests(struct vcpu *v, u32 req)
 		vcpu_start_at_sipi(v, v->sipi_vector);
 }
 
-void vcpu_run_loop(struct vcpu *v)
+enum vcpu_leave vcpu_run(struct vcpu *v)
 {
 	struct vm_exit exit;
+	bool scheduled = vsched_enabled();
 
-	while (v->state != VCPU_FINISHED) {
+	for (;;) {
 		u32 req = vcpu_take_requests(v);
 
-		if ((req & VCPU_REQ_STOP) || v->vm->stopping)
-			break;
+		if (v->state == VCPU_FINISHED)
+			return VCPU_LEAVE_DONE;
+		if ((req & VCPU_REQ_STOP) || v->vm->stopping) {
+			v->state = VCPU_FINISHED;
+			return VCPU_LEAVE_DONE;
+		}
 		vcpu_handle_requests(v, req);
 		vcpu_poll_timer(v);
-		if (v->state == VCPU_WAIT_SIPI) {
+		if (v->state == VCPU_HALTED && vcpu_has_wakeup(v))
+			v->state = VCPU_RUNNABLE;
+		if (v->state == VCPU_WAIT_SIPI || v->state == VCPU_HALTED) {
+			if (scheduled)
+				return VCPU_LEAVE_BLOCKED;
 			vcpu_sleep(v);
 			continue;
 		}
-		if (v->state == VCPU_HALTED) {
-			if (vcpu_has_wakeup(v))
-				v->state = VCPU_RUNNABLE;
-			else
-				vcpu_sleep(v);
-			continue;
-		}
+		if (scheduled && this_cpu()->need_resched)
+			return VCPU_LEAVE_PREEMPTED;
 		vcpu_deliver_events(v);
 		vcpu_ops->run(v, &exit);
 		v->exits[exit.reason]++;
 		v->exits_total++;
 		exit_dispatch(v, &exit);
 	}
-	v->state = VCPU_FINISHED;
+}
+
+void vcpu_run_loop(struct vcpu *v)
+{
+	vcpu_run(v);
 	timer_set_guest_deadline(0);
 	vm_vcpu_exited(v->vm);
 }

@@ -5,6 +5,8 @@
 #include "kernel/types.h"
 #include "arch/x86/virt.h"
 #include "kernel/vlapic.h"
+#include "sched/sched.h"
+#include "arch/x86/guest_state.h"
 
 /* gpr[] indices, in x86 encoding order. */
 enum { GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI,
@@ -47,6 +49,14 @@ struct vcpu {
 	/* The virtual LAPIC: locked internally, reached from any CPU. */
 	struct vlapic lapic;
 
+	/* With the scheduler (sched=credit): its view of this vCPU (under
+	 * the scheduler lock), the register state saved while it is off a
+	 * CPU, and its vLAPIC timer while it is blocked. */
+	struct sched_vcpu sv;
+	struct guest_xstate xs;
+	u64 sleep_deadline_tsc;
+	u64 ran_on[4];  /* CPUs it has run on, bit per CPU (for pin= checks) */
+
 	/* Shared: written by any CPU with atomics. */
 	volatile u32 requests;
 	volatile u32 nmi_pending;
@@ -73,7 +83,19 @@ void vcpu_kick(struct vcpu *v);
 void vcpu_queue_exception(struct vcpu *v, u8 vector, bool has_error,
 			  u32 error);
 
-/* The vCPU loop: runs @v on this CPU until it finishes or its VM stops. */
+/* Why vcpu_run() gave the CPU back. */
+enum vcpu_leave {
+	VCPU_LEAVE_DONE,      /* finished, or its VM is stopping */
+	VCPU_LEAVE_BLOCKED,   /* halted or waiting for SIPI (scheduler only) */
+	VCPU_LEAVE_PREEMPTED, /* this CPU must reschedule (scheduler only) */
+};
+
+/* Run @v on this CPU. Without the scheduler it only returns DONE (a halted
+ * vCPU sleeps in place); with it, a halted vCPU or a reschedule request
+ * hands the CPU back. */
+enum vcpu_leave vcpu_run(struct vcpu *v);
+
+/* One vCPU per CPU: run @v until it finishes or its VM stops. */
 void vcpu_run_loop(struct vcpu *v);
 
 /* Architectural INIT state (real mode, paging off); @v then waits for a

@@ -9,6 +9,7 @@
 #include "kernel/shutdown.h"
 #include "kernel/string.h"
 #include "kernel/vm_boot.h"
+#include "kernel/vsched.h"
 #include "kernel/percpu.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
@@ -130,7 +131,7 @@ struct vm *vm_create(const struct vm_config *cfg, u32 id,
 			goto fail;
 		v->vm = vm;
 		v->index = i;
-		if (!vcpu_ops->create(v)) {
+		if (!vcpu_ops->create(v) || !guest_state_alloc(&v->xs)) {
 			error = "out of host memory for its vCPU state";
 			goto fail;
 		}
@@ -191,6 +192,8 @@ static void vm_report_stopped(struct vm *vm)
 	}
 	pr_info("holdfast: vm %s stopped: %s", vm->name, vm->stop_reason);
 	vm_print_counters(vm);
+	if (vsched_enabled())
+		vsched_print_vm(vm);
 	if (__atomic_sub_fetch(&vms_running, 1, __ATOMIC_SEQ_CST) == 0) {
 		pr_info("holdfast: all VMs stopped");
 		hv_debug_exit(EXIT_CODE_SUCCESS);
@@ -203,10 +206,14 @@ void vm_request_reboot(struct vm *vm)
 	vm_stop(vm, "guest reset");
 }
 
-/* Hand every vCPU to its physical CPU. */
+/* Hand every vCPU to its physical CPU, or to the scheduler. */
 static void vm_dispatch_vcpus(struct vm *vm)
 {
 	vm->vcpus_running = vm->nvcpus;
+	if (vsched_enabled()) {
+		vsched_start_vm(vm);
+		return;
+	}
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *v = vm->vcpus[i];
 		struct percpu *pc = &percpu_area[v->pcpu];

@@ -24,6 +24,7 @@ struct vm {
 	struct gpa_map map;
 	u32 nvcpus;
 	struct vcpu *vcpus[VM_MAX_VCPUS];
+	struct sched_vm svm;            /* under sched=credit */
 	struct vm_console console;      /* port 0xE9 */
 	struct vm_console uart_console; /* what the guest sends to its UART */
 	u64 start_tsc;                  /* guest time 0 (kvmclock) */

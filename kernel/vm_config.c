@@ -94,11 +94,91 @@ static bool vm_parse_serial(struct vm_config *vm, const char *value,
 	return true;
 }
 
+static bool vm_parse_weight(struct vm_config *vm, const char *value,
+			    const struct vm_config_limits *limits, char *why,
+			    size_t why_size)
+{
+	u64 n;
+
+	(void)limits;
+	if (!parse_u64(value, &n) || n < 1 || n > 65535) {
+		format(why, why_size, "expected 1 to 65535");
+		return false;
+	}
+	vm->weight = (u32)n;
+	return true;
+}
+
+static bool vm_parse_cap(struct vm_config *vm, const char *value,
+			 const struct vm_config_limits *limits, char *why,
+			 size_t why_size)
+{
+	u64 n;
+
+	(void)limits;
+	if (!parse_u64(value, &n) || n > 100 * 256) {
+		format(why, why_size, "expected a percentage of one CPU (0 = no cap)");
+		return false;
+	}
+	vm->cap = (u32)n;
+	return true;
+}
+
+/* pin=0-3,6: a list of CPUs and CPU ranges. */
+static bool vm_parse_pin(struct vm_config *vm, const char *value,
+			 const struct vm_config_limits *limits, char *why,
+			 size_t why_size)
+{
+	char part[16];
+	const char *p = value;
+
+	(void)limits;
+	for (u32 i = 0; i < 4; i++)
+		vm->pin[i] = 0;
+	while (*p) {
+		u32 n = 0;
+		u64 lo, hi;
+		const char *dash;
+
+		while (p[n] && p[n] != ',' && n + 1 < sizeof(part)) {
+			part[n] = p[n];
+			n++;
+		}
+		part[n] = '\0';
+		p += n;
+		if (*p == ',')
+			p++;
+		for (dash = part; *dash && *dash != '-'; dash++)
+			;
+		if (*dash == '-') {
+			part[dash - part] = '\0';
+			if (!parse_u64(part, &lo) || !parse_u64(dash + 1, &hi))
+				goto bad;
+		} else if (!parse_u64(part, &lo)) {
+			goto bad;
+		} else {
+			hi = lo;
+		}
+		if (lo > hi || hi > 255)
+			goto bad;
+		for (u64 c = lo; c <= hi; c++)
+			vm->pin[c / 64] |= 1ull << (c % 64);
+	}
+	vm->has_pin = true;
+	return true;
+bad:
+	format(why, why_size, "expected CPU numbers and ranges such as 0-3,6");
+	return false;
+}
+
 static const struct vm_option vm_options[] = {
 	{ "vcpus", vm_parse_vcpus },
 	{ "memory", vm_parse_memory },
 	{ "on_reboot", vm_parse_on_reboot },
 	{ "serial", vm_parse_serial },
+	{ "weight", vm_parse_weight },
+	{ "cap", vm_parse_cap },
+	{ "pin", vm_parse_pin },
 };
 
 #define VM_OPTION_COUNT ARRAY_SIZE(vm_options)
@@ -203,6 +283,7 @@ static struct vm_config *vm_create(struct vm_parser *p, const char *name)
 	vm->vcpus = 1;
 	vm->memory = VM_DEFAULT_MEMORY;
 	vm->on_reboot_restart = true;
+	vm->weight = 256;
 	p->out->count++;
 	return vm;
 }

@@ -31,6 +31,10 @@ struct vm_config {
 	u64 memory;        /* bytes, a multiple of 2 MiB; default 64 MiB */
 	char guest_cmdline[VM_CMDLINE_MAX]; /* after "--"; "" when none */
 	bool on_reboot_restart; /* on_reboot=restart (default) or stop */
+	u32 weight;             /* weight=N: share under sched=credit (256) */
+	u32 cap;                /* cap=PCT: at most PCT% of one CPU, 0 = none */
+	bool has_pin;           /* pin=CPUS: the CPUs its vCPUs may run on */
+	u64 pin[4];             /* bit per CPU 0-255 */
 	u16 serial_port;        /* serial=com1|com2: a host UART of its own;
 				 * 0 = the hypervisor console (serial=console) */
 	bool bad;          /* an error was reported: do not start */

@@ -3,8 +3,10 @@
 #include "kernel/page_alloc.h"
 #include "kernel/percpu.h"
 #include "kernel/vm.h"
+#include "kernel/vsched.h"
 #include "kernel/options.h"
 #include "arch/x86/uart16550.h"
+#include "arch/x86/lapic.h"
 
 static void config_error(void *ctx, const char *message)
 {
@@ -67,8 +69,11 @@ static bool vm_claim_serial(const struct vm_config *cfg)
 u32 vms_launch(const struct boot_info *bi, bool virt_ok)
 {
 	static struct vm_config_set configs;
+	bool scheduled = virt_ok && hv_options.sched && vsched_init();
 	struct vm_config_limits limits = {
-		.max_vcpus = MIN(VM_MAX_VCPUS, cpus_online),
+		/* One-to-one placement needs a CPU per vCPU; the scheduler
+		 * over-commits. */
+		.max_vcpus = scheduled ? VM_MAX_VCPUS : MIN(VM_MAX_VCPUS, cpus_online),
 		.max_memory = ALIGN_DOWN(page_alloc_free_pages() * PAGE_SIZE,
 					 LARGE_PAGE_SIZE),
 	};
@@ -91,23 +96,34 @@ u32 vms_launch(const struct boot_info *bi, bool virt_ok)
 		}
 		u32 cpus[VM_MAX_VCPUS], placed_from = next_cpu;
 
-		if (!vm_place_vcpus(cfg, &next_cpu, cpus))
+		if (!scheduled && !vm_place_vcpus(cfg, &next_cpu, cpus))
 			continue;
 		vm = vm_claim_serial(cfg) ? vm_create(cfg, vm_count, bi->modules) : NULL;
 		if (!vm) {
 			next_cpu = placed_from; /* its CPUs go to the next VM */
 			continue;
 		}
-		for (u32 c = 0; c < vm->nvcpus; c++)
-			vm->vcpus[c]->pcpu = cpus[c];
-		pr_info("holdfast: vm %s: %u vCPUs on CPUs %u-%u, %lu MiB",
-			vm->name, vm->nvcpus, vm->vcpus[0]->pcpu,
-			vm->vcpus[vm->nvcpus - 1]->pcpu, vm->memory >> 20);
+		if (scheduled) {
+			vsched_add_vm(vm);
+			pr_info("holdfast: vm %s: %u vCPUs, weight %u, cap %u%%, %lu MiB",
+				vm->name, vm->nvcpus, cfg->weight, cfg->cap,
+				vm->memory >> 20);
+		} else {
+			for (u32 c = 0; c < vm->nvcpus; c++)
+				vm->vcpus[c]->pcpu = cpus[c];
+			pr_info("holdfast: vm %s: %u vCPUs on CPUs %u-%u, %lu MiB",
+				vm->name, vm->nvcpus, vm->vcpus[0]->pcpu,
+				vm->vcpus[vm->nvcpus - 1]->pcpu, vm->memory >> 20);
+		}
 		vms[vm_count++] = vm;
 		started++;
 	}
 	for (u32 i = 0; i < vm_count; i++)
 		vm_start(vms[i]);
+	if (scheduled) /* every CPU leaves its one-to-one loop for the scheduler's */
+		for (u32 i = 0; i < MAX_CPUS; i++)
+			if (percpu_area[i].online && &percpu_area[i] != this_cpu())
+				lapic_send_ipi(percpu_area[i].apic_id, VEC_KICK);
 	return started;
 }
 
@@ -116,6 +132,8 @@ void cpu_idle_loop(void)
 	struct percpu *pc = this_cpu();
 
 	for (;;) {
+		if (vsched_enabled())
+			vsched_cpu_loop();
 		/* Taken, not peeked: a VM reboot hands the vCPU back here
 		 * from inside its own loop. */
 		struct vcpu *v = __atomic_exchange_n(&pc->vcpu, NULL, __ATOMIC_ACQ_REL);

@@ -12,6 +12,8 @@
 #include "kernel/tick.h"
 #include "kernel/time.h"
 #include "kernel/vm_launch.h"
+#include "kernel/vsched.h"
+#include "arch/x86/guest_state.h"
 #include "arch/x86/virt.h"
 
 #define IST_STACK_SIZE (8 * 1024)
@@ -67,8 +69,11 @@ static void kick_handle(struct regs *r)
 static void timer_tick(struct regs *r)
 {
 	(void)r;
-	if (timer_interrupt())
+	bool tick = timer_interrupt();
+
+	if (tick)
 		tick_handle();
+	vsched_timer(tick);
 }
 
 static void cpu_setup_local(struct percpu *pc, const u64 ist_tops[IST_COUNT])
@@ -76,6 +81,7 @@ static void cpu_setup_local(struct percpu *pc, const u64 ist_tops[IST_COUNT])
 	percpu_install(pc);
 	desc_load_cpu(&pc->desc, ist_tops);
 	lapic_init_cpu();
+	guest_state_cpu_init();
 }
 
 void smp_init_boot_cpu(void)
@@ -95,6 +101,7 @@ void smp_init_boot_cpu(void)
 	percpu_install(pc);
 	desc_load_cpu(&pc->desc, ist_tops);
 	lapic_init_cpu();
+	guest_state_cpu_init();
 	pc->apic_id = lapic_id();
 }
 

@@ -126,9 +126,10 @@ bool timer_calibrate(u64 hpet_phys, const char **reference, const char **error)
 }
 
 /*
- * The host timer runs one-shot: it fires at the next host tick or at the
- * earliest timer of the vCPU this CPU runs, whichever comes first, so a
- * guest's timers are exact without a fast periodic tick.
+ * The host timer runs one-shot: it fires at the next host tick, the
+ * earliest timer of the vCPU this CPU runs or of the vCPUs blocked here, or
+ * the end of the running vCPU's slice, whichever comes first, so guests'
+ * timers are exact without a fast periodic tick.
  */
 static void timer_program(struct percpu *pc)
 {
@@ -136,8 +137,12 @@ static void timer_program(struct percpu *pc)
 	u64 target = pc->next_tick_tsc;
 	u64 ticks;
 
-	if (pc->guest_deadline_tsc && pc->guest_deadline_tsc < target)
-		target = pc->guest_deadline_tsc;
+	const u64 events[] = { pc->guest_deadline_tsc, pc->sleepers_deadline_tsc,
+			       pc->slice_end_tsc };
+
+	for (u32 i = 0; i < ARRAY_SIZE(events); i++)
+		if (events[i] && events[i] < target)
+			target = events[i];
 	ticks = target > now ? (target - now) * lapic_timer_hz / tsc_hz : 0;
 	lapic_timer_arm(VEC_TIMER, (u32)MAX(1, MIN(ticks, 0xffffffffull)));
 }
@@ -163,6 +168,14 @@ bool timer_interrupt(void)
 	}
 	timer_program(pc);
 	return tick;
+}
+
+void timer_reprogram(void)
+{
+	u64 flags = irq_save();
+
+	timer_program(this_cpu());
+	irq_restore(flags);
 }
 
 void timer_set_guest_deadline(u64 tsc)

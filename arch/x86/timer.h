@@ -22,5 +22,7 @@ bool timer_interrupt(void);
 /* Also interrupt this CPU at host TSC @tsc (0: no such deadline): the
  * earliest timer of the vCPU it runs. */
 void timer_set_guest_deadline(u64 tsc);
+/* Re-arm after changing this CPU's sleepers_deadline_tsc or slice_end_tsc. */
+void timer_reprogram(void);
 
 #endif

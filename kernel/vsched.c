@@ -1,0 +1,271 @@
+#include "kernel/vsched.h"
+#include "kernel/console.h"
+#include "kernel/options.h"
+#include "kernel/percpu.h"
+#include "kernel/spinlock.h"
+#include "kernel/time.h"
+#include "kernel/vm.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/timer.h"
+
+#define NS_PER_S 1000000000ull
+
+static struct sched sched;
+static struct sched_pcpu sched_pcpus[MAX_CPUS];
+static struct spinlock sched_lock = SPINLOCK_INIT;
+static volatile bool enabled;
+
+static struct vcpu *vcpu_of(struct sched_vcpu *sv)
+{
+	return (struct vcpu *)((u8 *)sv - offsetof(struct vcpu, sv));
+}
+
+static u64 sched_lock_irq(void)
+{
+	u64 flags = irq_save();
+
+	spin_lock(&sched_lock);
+	return flags;
+}
+
+static void sched_unlock_irq(u64 flags)
+{
+	spin_unlock(&sched_lock);
+	irq_restore(flags);
+}
+
+bool vsched_enabled(void)
+{
+	return enabled;
+}
+
+static u64 ns_to_tsc(u64 ns)
+{
+	return ns / NS_PER_S * tsc_hz + ns % NS_PER_S * tsc_hz / NS_PER_S;
+}
+
+bool vsched_init(void)
+{
+	struct sched_params params = {
+		.tslice_ns = hv_options.tslice_us * 1000ull,
+		.ratelimit_ns = hv_options.ratelimit_us * 1000ull,
+		.tick_ns = NS_PER_S / TICK_HZ,
+	};
+	u32 ncpus = 0;
+
+	for (u32 i = 0; i < MAX_CPUS; i++)
+		if (percpu_area[i].online)
+			ncpus = i + 1;
+	for (u32 i = 0; i < ncpus; i++)
+		sched_pcpus[i].id = i;
+	if (!sched_init(&sched, &sched_credit_policy, sched_pcpus, ncpus,
+			&params, time_since_boot_ns()))
+		return false;
+	enabled = true;
+	pr_info("holdfast: scheduler: %s on %u CPUs, slice %lu us, rate limit %lu us",
+		sched.policy->name, ncpus, sched.params.tslice_ns / 1000,
+		sched.params.ratelimit_ns / 1000);
+	return true;
+}
+
+void vsched_add_vm(struct vm *vm)
+{
+	u64 aff[SCHED_AFF_WORDS] = { 0 };
+	u64 flags;
+
+	/* Only CPUs that can run guests, narrowed by pin=. */
+	for (u32 i = 0; i < sched.nr_pcpus; i++)
+		if (percpu_area[i].online && percpu_area[i].virt_ready &&
+		    (!vm->cfg->has_pin ||
+		     sched_affinity_has(vm->cfg->pin, i)))
+			sched_affinity_set(aff, i);
+	flags = sched_lock_irq();
+	sched_add_vm(&sched, &vm->svm, vm->id, vm->cfg->weight, vm->cfg->cap);
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		sched_add_vcpu(&sched, &vm->svm, &vm->vcpus[i]->sv, i, aff,
+			       time_since_boot_ns());
+	sched_unlock_irq(flags);
+}
+
+static void resched_cpu(u32 cpu)
+{
+	__atomic_store_n(&percpu_area[cpu].need_resched, 1, __ATOMIC_SEQ_CST);
+	if (cpu != this_cpu()->index)
+		lapic_send_ipi(percpu_area[cpu].apic_id, VEC_KICK);
+}
+
+static void vsched_wake(struct vcpu *v)
+{
+	u64 flags;
+	s32 cpu;
+
+	if (v->state == VCPU_FINISHED)
+		return; /* until its VM boots again */
+	flags = sched_lock_irq();
+	cpu = sched_vcpu_wake(&sched, &v->sv, time_since_boot_ns());
+	sched_unlock_irq(flags);
+	if (cpu >= 0)
+		resched_cpu((u32)cpu);
+}
+
+void vsched_start_vm(struct vm *vm)
+{
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		vsched_wake(vm->vcpus[i]);
+}
+
+void vsched_kick(struct vcpu *v)
+{
+	u64 flags = sched_lock_irq();
+	enum sched_state st = v->sv.state;
+	u32 cpu = v->sv.pcpu;
+
+	sched_unlock_irq(flags);
+	if (st == SCHED_BLOCKED)
+		vsched_wake(v);
+	else if (st == SCHED_RUNNING && cpu != this_cpu()->index)
+		lapic_send_ipi(percpu_area[cpu].apic_id, VEC_KICK);
+}
+
+/* Wake blocked vCPUs whose vLAPIC timer is due; re-arm for the rest of
+ * those last run here. */
+static void vsched_wake_sleepers(struct percpu *pc)
+{
+	u64 now = rdtsc(), next = 0;
+
+	for (u32 i = 0; i < vm_count; i++) {
+		struct vm *vm = vms[i];
+
+		for (u32 j = 0; j < vm->nvcpus; j++) {
+			struct vcpu *v = vm->vcpus[j];
+			u64 d = v->sleep_deadline_tsc;
+
+			if (!d || v->sv.state != SCHED_BLOCKED)
+				continue;
+			if (d <= now) {
+				v->sleep_deadline_tsc = 0;
+				vsched_wake(v);
+			} else if (v->sv.pcpu == pc->index && (!next || d < next)) {
+				next = d;
+			}
+		}
+	}
+	pc->sleepers_deadline_tsc = next;
+}
+
+void vsched_timer(bool tick)
+{
+	struct percpu *pc = this_cpu();
+	u64 flags;
+	bool resched = false;
+
+	if (!enabled)
+		return;
+	if (pc->slice_end_tsc && rdtsc() >= pc->slice_end_tsc) {
+		pc->slice_end_tsc = 0;
+		resched = true;
+	}
+	if (tick) {
+		flags = sched_lock_irq();
+		resched |= sched_tick(&sched, pc->index, time_since_boot_ns());
+		sched_unlock_irq(flags);
+	}
+	vsched_wake_sleepers(pc);
+	if (resched)
+		pc->need_resched = 1;
+	timer_reprogram();
+}
+
+/* Leave the CPU as vcpu_run() said; DONE vCPUs stay blocked for good. */
+static void vsched_leave(struct percpu *pc, struct vcpu *v, enum vcpu_leave why)
+{
+	u64 flags;
+
+	guest_state_save(&v->xs);
+	timer_set_guest_deadline(0);
+	if (why == VCPU_LEAVE_PREEMPTED)
+		return; /* the next decision requeues it */
+	if (why == VCPU_LEAVE_BLOCKED) {
+		v->sleep_deadline_tsc = vlapic_timer_poll(&v->lapic, rdtsc());
+		if (v->sleep_deadline_tsc &&
+		    (!pc->sleepers_deadline_tsc ||
+		     v->sleep_deadline_tsc < pc->sleepers_deadline_tsc))
+			pc->sleepers_deadline_tsc = v->sleep_deadline_tsc;
+	}
+	flags = sched_lock_irq();
+	sched_vcpu_block(&sched, &v->sv, time_since_boot_ns());
+	sched_unlock_irq(flags);
+	/* Woken while it was leaving (an interrupt raced the block)? */
+	if (why == VCPU_LEAVE_BLOCKED &&
+	    (v->requests || v->nmi_pending ||
+	     (v->state == VCPU_HALTED && vlapic_pending_vector(&v->lapic) >= 0)))
+		vsched_wake(v);
+	if (why == VCPU_LEAVE_DONE)
+		vm_vcpu_exited(v->vm);
+}
+
+void vsched_cpu_loop(void)
+{
+	struct percpu *pc = this_cpu();
+
+	for (;;) {
+		struct sched_vcpu *sv;
+		u64 slice = 0, flags;
+
+		flags = sched_lock_irq();
+		pc->need_resched = 0;
+		sv = sched_schedule(&sched, pc->index, time_since_boot_ns(), &slice);
+		sched_unlock_irq(flags);
+		if (!sv) {
+			pc->slice_end_tsc = 0;
+			timer_reprogram();
+			irq_disable();
+			if (!pc->need_resched)
+				cpu_idle_wait();
+			irq_enable();
+			continue;
+		}
+		struct vcpu *v = vcpu_of(sv);
+
+		v->pcpu = pc->index;
+		v->ran_on[pc->index / 64] |= 1ull << (pc->index % 64);
+		pc->slice_end_tsc = rdtsc() + ns_to_tsc(slice);
+		timer_reprogram();
+		guest_state_load(&v->xs);
+		vsched_leave(pc, v, vcpu_run(v));
+	}
+}
+
+void vsched_print_vm(struct vm *vm)
+{
+	u64 now = time_since_boot_ns();
+
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = vm->vcpus[i];
+		struct sched_acct a;
+		u64 flags = sched_lock_irq();
+
+		sched_vcpu_acct(&v->sv, now, &a);
+		sched_unlock_irq(flags);
+		/* ran_on: CPUs 0-63 (a hex mask); enough for the pin= check. */
+		pr_info("holdfast: vm %s vcpu %u sched: run_ms=%lu steal_ms=%lu blocked_ms=%lu preemptions=%lu migrations=%lu ran_on=%lx",
+			vm->name, i, a.run_ns / 1000000, a.steal_ns / 1000000,
+			a.blocked_ns / 1000000, a.preemptions, a.migrations,
+			v->ran_on[0]);
+	}
+}
+
+void vsched_print_queues(void)
+{
+	u64 flags = sched_lock_irq();
+
+	for (u32 i = 0; i < sched.nr_pcpus; i++) {
+		struct sched_pcpu *p = &sched_pcpus[i];
+		struct vcpu *cur = p->curr ? vcpu_of(p->curr) : NULL;
+
+		pr_info("holdfast: cpu %u: running %s%s%u, %u queued", i,
+			cur ? cur->vm->name : "nothing", cur ? " vcpu " : "",
+			cur ? cur->index : 0, p->rq.nr);
+	}
+	sched_unlock_irq(flags);
+}
