@@ -47,9 +47,8 @@ static const u32 msr_passthrough[] = {
 	0x174, 0x175, 0x176,               /* SYSENTER_CS/ESP/EIP */
 	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR..SFMASK */
 	0xc0000100, 0xc0000101, 0xc0000102, /* FS/GS/KERNEL_GS base */
-	/* TSC_AUX (RDTSCP/RDPID's CPU number): the host never uses it, so
-	 * with one vCPU per CPU the guest may own it. It must be switched
-	 * once vCPUs share CPUs. */
+	/* TSC_AUX (RDTSCP/RDPID's CPU number): the host never uses it; the
+	 * scheduler switches it with the vCPU (arch/x86/guest_state.c). */
 	0xc0000103,
 };
 
