@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "kernel/bzimage.h"
+#include "kernel/unaligned.h"
 
 #define UNUSED __attribute__((unused))
 
@@ -27,45 +28,6 @@ static struct bzimage_info info;
 static const char *error;
 static u8 bp[BOOT_PARAMS_SIZE];
 
-static void put16(u8 *p, u16 v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static void put32(u8 *p, u32 v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static void put64(u8 *p, u64 v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static u16 get16(const u8 *p)
-{
-	u16 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static u32 get32(const u8 *p)
-{
-	u32 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static u64 get64(const u8 *p)
-{
-	u64 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 /* A minimal valid 64-bit relocatable bzImage of @size bytes. */
 static u8 *make_image(u64 size)
 {
@@ -75,25 +37,25 @@ static u8 *make_image(u64 size)
 	memset(img, 0, size);
 	img[0x1ef] = 0xff;                     /* the image's own sentinel */
 	img[0x1f1] = SETUP_SECTS;
-	put32(img + 0x1f4, PAYLOAD_SIZE / 16); /* syssize */
-	put16(img + 0x1fe, 0xaa55);
+	put_le32(img + 0x1f4, PAYLOAD_SIZE / 16); /* syssize */
+	put_le16(img + 0x1fe, 0xaa55);
 	img[0x200] = 0xeb;
 	img[0x201] = HDR_LEN_BYTE;
 	memcpy(img + 0x202, "HdrS", 4);
-	put16(img + 0x206, 0x020f);
+	put_le16(img + 0x206, 0x020f);
 	img[0x211] = 0x01 | 0x20 | 0x80;       /* LOADED_HIGH|QUIET|CAN_USE_HEAP */
-	put32(img + 0x22c, 0x7fffffff);        /* initrd_addr_max */
-	put32(img + 0x230, 0x200000);          /* kernel_alignment */
+	put_le32(img + 0x22c, 0x7fffffff);        /* initrd_addr_max */
+	put_le32(img + 0x230, 0x200000);          /* kernel_alignment */
 	img[0x234] = 1;                        /* relocatable_kernel */
 	img[0x235] = 21;                       /* min_alignment */
-	put16(img + 0x236, 0x3);               /* XLF_KERNEL_64 | ABOVE_4G */
-	put32(img + 0x238, 2047);              /* cmdline_size */
-	put32(img + 0x23c, 7);                 /* hardware_subarch */
-	put64(img + 0x258, 0x1000000);         /* pref_address */
-	put32(img + 0x260, 0x2000000);         /* init_size */
-	put32(img + 0x264, 0x190);             /* handover_offset */
+	put_le16(img + 0x236, 0x3);               /* XLF_KERNEL_64 | ABOVE_4G */
+	put_le32(img + 0x238, 2047);              /* cmdline_size */
+	put_le32(img + 0x23c, 7);                 /* hardware_subarch */
+	put_le64(img + 0x258, 0x1000000);         /* pref_address */
+	put_le32(img + 0x260, 0x2000000);         /* init_size */
+	put_le32(img + 0x264, 0x190);             /* handover_offset */
 	if (size >= 0x26c)
-		put32(img + 0x268, 0x12345);   /* kernel_info_offset */
+		put_le32(img + 0x268, 0x12345);   /* kernel_info_offset */
 	if (size > 0x26c)
 		img[0x26c] = 0x77;             /* start of setup code */
 	return img;
@@ -135,7 +97,7 @@ static void test_parse_valid(void **state UNUSED)
 	assert_int_equal(info.protocol, 0x020f);
 	assert_int_equal(info.cmdline_size, 2047);
 
-	put16(image + 0x236, 0x1);
+	put_le16(image + 0x236, 0x1);
 	assert_true(bzimage_parse(image, IMAGE_SIZE, &info, &error));
 	assert_false(info.initrd_above_4g);
 }
@@ -147,7 +109,7 @@ static void test_setup_sects_zero_means_four(void **state UNUSED)
 	assert_int_equal(info.setup_size, 5 * 512);
 
 	image[0x1f1] = 1;
-	put32(image + 0x1f4, 0);
+	put_le32(image + 0x1f4, 0);
 	assert_true(bzimage_parse(image, IMAGE_SIZE, &info, &error));
 	assert_int_equal(info.setup_size, 1024);
 	assert_int_equal(info.payload_offset, 1024);
@@ -156,7 +118,7 @@ static void test_setup_sects_zero_means_four(void **state UNUSED)
 
 static void test_init_size_covers_payload(void **state UNUSED)
 {
-	put32(image + 0x260, 16);
+	put_le32(image + 0x260, 16);
 	assert_true(bzimage_parse(image, IMAGE_SIZE, &info, &error));
 	assert_int_equal(info.init_size, PAYLOAD_SIZE);
 }
@@ -174,10 +136,10 @@ static void test_reject_short_file(void **state UNUSED)
 
 static void test_reject_bad_magic(void **state UNUSED)
 {
-	put16(image + 0x1fe, 0xaa56);
+	put_le16(image + 0x1fe, 0xaa56);
 	expect_reject(IMAGE_SIZE);
 	assert_string_equal(error, "not a bzImage");
-	put16(image + 0x1fe, 0xaa55);
+	put_le16(image + 0x1fe, 0xaa55);
 	memcpy(image + 0x202, "HdrT", 4);
 	expect_reject(IMAGE_SIZE);
 	assert_string_equal(error, "not a bzImage");
@@ -185,9 +147,9 @@ static void test_reject_bad_magic(void **state UNUSED)
 
 static void test_reject_old_protocol(void **state UNUSED)
 {
-	put16(image + 0x206, 0x020b);
+	put_le16(image + 0x206, 0x020b);
 	expect_reject(IMAGE_SIZE);
-	put16(image + 0x206, 0x020c);
+	put_le16(image + 0x206, 0x020c);
 	assert_true(bzimage_parse(image, IMAGE_SIZE, &info, &error));
 }
 
@@ -199,7 +161,7 @@ static void test_reject_short_header(void **state UNUSED)
 
 static void test_reject_not_64bit(void **state UNUSED)
 {
-	put16(image + 0x236, 0x2);
+	put_le16(image + 0x236, 0x2);
 	expect_reject(IMAGE_SIZE);
 }
 
@@ -211,9 +173,9 @@ static void test_reject_not_relocatable(void **state UNUSED)
 
 static void test_reject_bad_alignment(void **state UNUSED)
 {
-	put32(image + 0x230, 0);
+	put_le32(image + 0x230, 0);
 	expect_reject(IMAGE_SIZE);
-	put32(image + 0x230, 0x300000);
+	put_le32(image + 0x230, 0x300000);
 	expect_reject(IMAGE_SIZE);
 }
 
@@ -224,7 +186,7 @@ static void test_reject_setup_larger_than_file(void **state UNUSED)
 	assert_string_equal(error, "setup larger than the file");
 	/* Setup exactly the file: no payload. */
 	image[0x1f1] = SETUP_SECTS;
-	put32(image + 0x1f4, 0);
+	put_le32(image + 0x1f4, 0);
 	expect_reject(SETUP_SIZE);
 }
 
@@ -256,8 +218,8 @@ static void test_boot_params_fields(void **state UNUSED)
 	assert_memory_equal(bp + 0x22c, image + 0x22c, 0x23c - 0x22c);
 	assert_memory_equal(bp + 0x248, image + 0x248, 0x26c - 0x248);
 	assert_memory_equal(bp + 0x202, "HdrS", 4);
-	assert_int_equal(get16(bp + 0x206), 0x020f);
-	assert_int_equal(get32(bp + 0x268), 0x12345);
+	assert_int_equal(get_le16(bp + 0x206), 0x020f);
+	assert_int_equal(get_le32(bp + 0x268), 0x12345);
 	assert_int_equal(bp[0x26c], 0);
 	assert_int_equal(bp[0x1ef], 0);      /* sentinel */
 	assert_int_equal(bp[0x1f0], 0);
@@ -266,26 +228,26 @@ static void test_boot_params_fields(void **state UNUSED)
 
 	assert_int_equal(bp[0x210], 0xff);   /* type_of_loader */
 	assert_int_equal(bp[0x211], 0x81);   /* LOADED_HIGH, CAN_USE_HEAP kept */
-	assert_int_equal(get32(bp + 0x214), 0x34200000); /* code32_start */
-	assert_int_equal(get32(bp + 0x228), 0x00020000); /* cmd_line_ptr */
-	assert_int_equal(get32(bp + 0x0c8), 0x2200);     /* ext_cmd_line_ptr */
-	assert_int_equal(get32(bp + 0x218), 0x00040000); /* ramdisk_image */
-	assert_int_equal(get32(bp + 0x0c0), 0x3300);     /* ext_ramdisk_image */
-	assert_int_equal(get32(bp + 0x21c), 0x00000123); /* ramdisk_size */
-	assert_int_equal(get32(bp + 0x0c4), 0x5);        /* ext_ramdisk_size */
-	assert_int_equal(get64(bp + 0x070), 0xe0000);    /* acpi_rsdp_addr */
-	assert_int_equal(get32(bp + 0x23c), 0);          /* hardware_subarch */
+	assert_int_equal(get_le32(bp + 0x214), 0x34200000); /* code32_start */
+	assert_int_equal(get_le32(bp + 0x228), 0x00020000); /* cmd_line_ptr */
+	assert_int_equal(get_le32(bp + 0x0c8), 0x2200);     /* ext_cmd_line_ptr */
+	assert_int_equal(get_le32(bp + 0x218), 0x00040000); /* ramdisk_image */
+	assert_int_equal(get_le32(bp + 0x0c0), 0x3300);     /* ext_ramdisk_image */
+	assert_int_equal(get_le32(bp + 0x21c), 0x00000123); /* ramdisk_size */
+	assert_int_equal(get_le32(bp + 0x0c4), 0x5);        /* ext_ramdisk_size */
+	assert_int_equal(get_le64(bp + 0x070), 0xe0000);    /* acpi_rsdp_addr */
+	assert_int_equal(get_le32(bp + 0x23c), 0);          /* hardware_subarch */
 
 	assert_int_equal(bp[0x1e8], 3);                  /* e820_entries */
-	assert_int_equal(get64(bp + 0x2d0), 0);
-	assert_int_equal(get64(bp + 0x2d8), 0x9fc00);
-	assert_int_equal(get32(bp + 0x2e0), E820_RAM);
-	assert_int_equal(get64(bp + 0x2e4), 0x9fc00);
-	assert_int_equal(get64(bp + 0x2ec), 0x60400);
-	assert_int_equal(get32(bp + 0x2f4), E820_RESERVED);
-	assert_int_equal(get64(bp + 0x2f8), 0x100000);
-	assert_int_equal(get64(bp + 0x300), 0x7ff00000ull);
-	assert_int_equal(get32(bp + 0x308), E820_RAM);
+	assert_int_equal(get_le64(bp + 0x2d0), 0);
+	assert_int_equal(get_le64(bp + 0x2d8), 0x9fc00);
+	assert_int_equal(get_le32(bp + 0x2e0), E820_RAM);
+	assert_int_equal(get_le64(bp + 0x2e4), 0x9fc00);
+	assert_int_equal(get_le64(bp + 0x2ec), 0x60400);
+	assert_int_equal(get_le32(bp + 0x2f4), E820_RESERVED);
+	assert_int_equal(get_le64(bp + 0x2f8), 0x100000);
+	assert_int_equal(get_le64(bp + 0x300), 0x7ff00000ull);
+	assert_int_equal(get_le32(bp + 0x308), E820_RAM);
 	assert_int_equal(bp[0x30c], 0);
 }
 
@@ -299,13 +261,13 @@ static void test_boot_params_no_initrd_no_acpi(void **state UNUSED)
 
 	assert_true(bzimage_parse(image, IMAGE_SIZE, &info, &error));
 	bzimage_build_boot_params(image, &info, &cfg, bp);
-	assert_int_equal(get32(bp + 0x218), 0);
-	assert_int_equal(get32(bp + 0x21c), 0);
-	assert_int_equal(get32(bp + 0x0c0), 0);
-	assert_int_equal(get32(bp + 0x0c4), 0);
-	assert_int_equal(get64(bp + 0x070), 0);
+	assert_int_equal(get_le32(bp + 0x218), 0);
+	assert_int_equal(get_le32(bp + 0x21c), 0);
+	assert_int_equal(get_le32(bp + 0x0c0), 0);
+	assert_int_equal(get_le32(bp + 0x0c4), 0);
+	assert_int_equal(get_le64(bp + 0x070), 0);
 	assert_int_equal(bp[0x1e8], 0);
-	assert_int_equal(get32(bp + 0x214), 0x1000000);
+	assert_int_equal(get_le32(bp + 0x214), 0x1000000);
 }
 
 static void test_boot_params_e820_truncated(void **state UNUSED)
@@ -321,7 +283,7 @@ static void test_boot_params_e820_truncated(void **state UNUSED)
 	bzimage_build_boot_params(image, &info, &cfg, bp);
 	assert_int_equal(bp[0x1e8], E820_MAX_ENTRIES);
 	i = E820_MAX_ENTRIES - 1;
-	assert_int_equal(get64(bp + 0x2d0 + 20 * i), i * 0x1000ull);
+	assert_int_equal(get_le64(bp + 0x2d0 + 20 * i), i * 0x1000ull);
 	/* The table ends at 0xcd0: what follows is untouched padding. */
 	assert_int_equal(bp[0x2d0 + 20 * E820_MAX_ENTRIES], 0);
 }
@@ -336,7 +298,7 @@ static void test_boot_params_header_bounded_by_file(void **state UNUSED)
 	 * the copy must stop at the file (the sanitizer watches). */
 	img[0x201] = 0xff;
 	bzimage_build_boot_params(img, &small, &cfg, bp);
-	assert_int_equal(get32(bp + 0x260), 0x2000000);
+	assert_int_equal(get_le32(bp + 0x260), 0x2000000);
 	assert_int_equal(bp[0x268], 0);
 	free(img);
 }

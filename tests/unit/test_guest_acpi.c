@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "kernel/guest_acpi.h"
+#include "kernel/unaligned.h"
 #include "arch/x86/acpi.h"
 
 #define UNUSED __attribute__((unused))
@@ -62,36 +63,12 @@ static u32 build_and_parse(u32 vcpus, u64 gpa)
 	return used;
 }
 
-static u64 get64(const u8 *p)
-{
-	u64 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static u32 get32(const u8 *p)
-{
-	u32 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static u16 get16(const u8 *p)
-{
-	u16 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 /* Table @index of the XSDT, as a pointer into the buffer. */
 static const u8 *xsdt_entry(u64 gpa, u32 index)
 {
-	const u8 *xsdt = buf + (get64(buf + 24) - gpa);
+	const u8 *xsdt = buf + (get_le64(buf + 24) - gpa);
 
-	return buf + (get64(xsdt + 36 + 8 * index) - gpa);
+	return buf + (get_le64(xsdt + 36 + 8 * index) - gpa);
 }
 
 static void test_rsdp(void **state UNUSED)
@@ -101,11 +78,11 @@ static void test_rsdp(void **state UNUSED)
 	assert_int_equal(acpi_checksum(buf, 20), 0);
 	assert_int_equal(acpi_checksum(buf, 36), 0);
 	assert_int_equal(buf[15], 2);
-	assert_int_equal(get32(buf + 16), 0);
-	assert_int_equal(get32(buf + 20), 36);
+	assert_int_equal(get_le32(buf + 16), 0);
+	assert_int_equal(get_le32(buf + 20), 36);
 	assert_int_equal(info.revision, 2);
 	assert_true(info.root_is_xsdt);
-	assert_int_equal(info.root_phys, get64(buf + 24));
+	assert_int_equal(info.root_phys, get_le64(buf + 24));
 }
 
 static void test_xsdt(void **state UNUSED)
@@ -113,9 +90,9 @@ static void test_xsdt(void **state UNUSED)
 	const u8 *xsdt;
 
 	build_and_parse(1, LOW_GPA);
-	xsdt = buf + (get64(buf + 24) - LOW_GPA);
+	xsdt = buf + (get_le64(buf + 24) - LOW_GPA);
 	assert_memory_equal(xsdt, "XSDT", 4);
-	assert_int_equal(get32(xsdt + 4), 36 + 16);
+	assert_int_equal(get_le32(xsdt + 4), 36 + 16);
 	assert_int_equal(xsdt[8], 1);
 	assert_memory_equal(xsdt + 10, "HLDFST", 6);
 	assert_memory_equal(xsdt_entry(LOW_GPA, 0), "FACP", 4);
@@ -151,7 +128,7 @@ static void test_madt_cpus_ioapic_override(void **state UNUSED)
 
 	madt = xsdt_entry(LOW_GPA, 1);
 	assert_int_equal(madt[8], 4);
-	assert_int_equal(get32(madt + 4), 44 + 4 * 8 + 12 + 10);
+	assert_int_equal(get_le32(madt + 4), 44 + 4 * 8 + 12 + 10);
 }
 
 static void test_madt_many_cpus_use_x2apic_entries(void **state UNUSED)
@@ -181,27 +158,27 @@ static void test_fadt(void **state UNUSED)
 	assert_false(info.has_hpet);
 
 	fadt = xsdt_entry(LOW_GPA, 0);
-	assert_int_equal(get32(fadt + 4), 276);
+	assert_int_equal(get_le32(fadt + 4), 276);
 	assert_int_equal(fadt[8], 6);
 	assert_int_equal(fadt[131], 0);           /* minor version */
-	flags = get32(fadt + 112);
+	flags = get_le32(fadt + 112);
 	assert_true(flags & (1u << 20));          /* HW_REDUCED_ACPI */
 	assert_true(flags & (1u << 10));          /* RESET_REG_SUP */
 	assert_false(flags & (1u << 8));          /* TMR_VAL_EXT */
-	assert_int_equal(get32(fadt + 76), 0);    /* PM_TMR_BLK */
+	assert_int_equal(get_le32(fadt + 76), 0);    /* PM_TMR_BLK */
 	assert_int_equal(fadt[91], 0);            /* PM_TMR_LEN */
-	assert_int_equal(get64(fadt + 208 + 4), 0); /* X_PM_TMR_BLK */
-	assert_int_equal(get16(fadt + 109), (1u << 2) | (1u << 5));
-	assert_int_not_equal(get16(fadt + 46), 0); /* SCI_INT not IRQ0 */
-	assert_int_equal(get32(fadt + 36), 0);    /* no FACS */
-	assert_int_equal(get64(fadt + 132), 0);
+	assert_int_equal(get_le64(fadt + 208 + 4), 0); /* X_PM_TMR_BLK */
+	assert_int_equal(get_le16(fadt + 109), (1u << 2) | (1u << 5));
+	assert_int_not_equal(get_le16(fadt + 46), 0); /* SCI_INT not IRQ0 */
+	assert_int_equal(get_le32(fadt + 36), 0);    /* no FACS */
+	assert_int_equal(get_le64(fadt + 132), 0);
 
 	/* RESET_REG: system I/O, 8 bits at offset 0, byte access. */
 	assert_int_equal(fadt[116], 1);
 	assert_int_equal(fadt[117], 8);
 	assert_int_equal(fadt[118], 0);
 	assert_int_equal(fadt[119], 1);
-	assert_int_equal(get64(fadt + 120), GUEST_ACPI_RESET_PORT);
+	assert_int_equal(get_le64(fadt + 120), GUEST_ACPI_RESET_PORT);
 	assert_int_equal(fadt[128], GUEST_ACPI_RESET_VALUE);
 
 	/* SLEEP_CONTROL_REG and SLEEP_STATUS_REG. */
@@ -209,12 +186,12 @@ static void test_fadt(void **state UNUSED)
 	assert_int_equal(fadt[245], 8);
 	assert_int_equal(fadt[246], 0);
 	assert_int_equal(fadt[247], 1);
-	assert_int_equal(get64(fadt + 248), GUEST_ACPI_SLEEP_CONTROL_PORT);
+	assert_int_equal(get_le64(fadt + 248), GUEST_ACPI_SLEEP_CONTROL_PORT);
 	assert_int_equal(fadt[256], 1);
 	assert_int_equal(fadt[257], 8);
 	assert_int_equal(fadt[258], 0);
 	assert_int_equal(fadt[259], 1);
-	assert_int_equal(get64(fadt + 260), GUEST_ACPI_SLEEP_STATUS_PORT);
+	assert_int_equal(get_le64(fadt + 260), GUEST_ACPI_SLEEP_STATUS_PORT);
 	assert_memory_equal(fadt + 268, "Holdfast", 8);
 }
 
@@ -229,8 +206,8 @@ static void test_dsdt_s5(void **state UNUSED)
 
 	build_and_parse(1, LOW_GPA);
 	fadt = xsdt_entry(LOW_GPA, 0);
-	dsdt_gpa = get64(fadt + 140);
-	assert_int_equal(get32(fadt + 40), dsdt_gpa);
+	dsdt_gpa = get_le64(fadt + 140);
+	assert_int_equal(get_le32(fadt + 40), dsdt_gpa);
 	dsdt = buf + (dsdt_gpa - LOW_GPA);
 	assert_memory_equal(dsdt, "DSDT", 4);
 	static const u8 com1_crs[] = {
@@ -242,7 +219,7 @@ static void test_dsdt_s5(void **state UNUSED)
 	const u8 *scope;
 
 	assert_int_equal(dsdt[8], 2);
-	len = get32(dsdt + 4);
+	len = get_le32(dsdt + 4);
 	assert_int_equal(acpi_checksum(dsdt, len), 0);
 	assert_memory_equal(dsdt + 36, aml, sizeof(aml));
 	/* PkgLength counts itself, NumElements and the elements. */
@@ -270,8 +247,8 @@ static void test_tables_above_4g(void **state UNUSED)
 	assert_true(info.hw_reduced);
 	fadt = xsdt_entry(HIGH_GPA, 0);
 	/* The 32-bit DSDT pointer cannot hold it: only X_DSDT is set. */
-	assert_int_equal(get32(fadt + 40), 0);
-	assert_true(get64(fadt + 140) > HIGH_GPA);
+	assert_int_equal(get_le32(fadt + 40), 0);
+	assert_true(get_le64(fadt + 140) > HIGH_GPA);
 }
 
 static void test_too_small_or_no_cpu(void **state UNUSED)
