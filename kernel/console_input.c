@@ -80,19 +80,41 @@ static void console_key(int key)
 	deliver(key);
 }
 
-void console_input_poll(void)
+/* Bytes typed, per source: the console (index 0) and each VM's own port.
+ * Written by the tick, read by the boot CPU's loops: one producer, one
+ * consumer, both on the boot CPU. */
+#define INPUT_RING 256
+struct input_ring {
+	u8 bytes[INPUT_RING];
+	volatile u32 head, tail;
+};
+static struct input_ring rings[1 + VM_MAX_VMS];
+
+static void ring_pull(struct input_ring *r, u16 port)
 {
 	int key;
 
-	while ((key = console_getc()) >= 0)
-		console_key(key);
-	/* VMs with a physical serial port of their own (serial=com1|com2). */
-	for (u32 i = 0; i < vm_count; i++) {
-		struct vm *vm = vms[i];
+	while (r->head - r->tail < INPUT_RING && (key = port ?
+		uart_getc_nowait(port) : console_getc()) >= 0)
+		r->bytes[r->head++ % INPUT_RING] = (u8)key;
+}
 
-		if (!vm->cfg->serial_port)
-			continue;
-		while ((key = uart_getc_nowait(vm->cfg->serial_port)) >= 0)
-			vuart_receive(&vm->uart, (u8)key);
-	}
+void console_input_pull(void)
+{
+	ring_pull(&rings[0], 0);
+	/* VMs with a physical serial port of their own (serial=com1|com2). */
+	for (u32 i = 0; i < vm_count; i++)
+		if (vms[i]->cfg->serial_port)
+			ring_pull(&rings[1 + i], vms[i]->cfg->serial_port);
+}
+
+void console_input_process(void)
+{
+	if (this_cpu()->index != 0)
+		return;
+	for (struct input_ring *r = &rings[0]; r->tail != r->head; r->tail++)
+		console_key(r->bytes[r->tail % INPUT_RING]);
+	for (u32 i = 0; i < vm_count; i++)
+		for (struct input_ring *r = &rings[1 + i]; r->tail != r->head; r->tail++)
+			vuart_receive(&vms[i]->uart, r->bytes[r->tail % INPUT_RING]);
 }

@@ -4,7 +4,12 @@
 #ifndef HOLDFAST_CONSOLE_INPUT_H
 #define HOLDFAST_CONSOLE_INPUT_H
 
-/* Poll every input source; from the boot CPU's tick. */
-void console_input_poll(void);
+/* From the boot CPU's tick (interrupt context): move typed bytes from the
+ * UARTs into a buffer, touching no device model. */
+void console_input_pull(void);
+/* Outside interrupt context (the boot CPU's loops): act on the buffered
+ * bytes. Device models take locks that interrupted code may hold, so they
+ * are never entered from the tick. */
+void console_input_process(void);
 
 #endif

@@ -18,5 +18,5 @@ void tick_handle(void)
 
 	pc->timer_ticks++;
 	if (pc->index == 0 && console_keys_enabled)
-		console_input_poll();
+		console_input_pull();
 }

@@ -8,6 +8,7 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/timer.h"
 #include "kernel/vsched.h"
+#include "kernel/console_input.h"
 
 #define RFLAGS_IF_BIT (1u << 9)
 #define VEC_NMI 2
@@ -121,8 +122,10 @@ enum vcpu_leave vcpu_run(struct vcpu *v)
 	bool scheduled = vsched_enabled();
 
 	for (;;) {
-		u32 req = vcpu_take_requests(v);
+		u32 req;
 
+		console_input_process(); /* a no-op but on the boot CPU */
+		req = vcpu_take_requests(v);
 		if (v->state == VCPU_FINISHED)
 			return VCPU_LEAVE_DONE;
 		if ((req & VCPU_REQ_STOP) || v->vm->stopping) {

@@ -4,6 +4,7 @@
 #include "kernel/percpu.h"
 #include "kernel/vm.h"
 #include "kernel/vsched.h"
+#include "kernel/console_input.h"
 #include "kernel/options.h"
 #include "arch/x86/uart16550.h"
 #include "arch/x86/lapic.h"
@@ -134,6 +135,7 @@ void cpu_idle_loop(void)
 	for (;;) {
 		if (vsched_enabled())
 			vsched_cpu_loop();
+		console_input_process();
 		/* Taken, not peeked: a VM reboot hands the vCPU back here
 		 * from inside its own loop. */
 		struct vcpu *v = __atomic_exchange_n(&pc->vcpu, NULL, __ATOMIC_ACQ_REL);

@@ -1,5 +1,6 @@
 #include "kernel/vsched.h"
 #include "kernel/console.h"
+#include "kernel/console_input.h"
 #include "kernel/options.h"
 #include "kernel/percpu.h"
 #include "kernel/spinlock.h"
@@ -212,6 +213,7 @@ void vsched_cpu_loop(void)
 		struct sched_vcpu *sv;
 		u64 slice = 0, flags;
 
+		console_input_process();
 		flags = sched_lock_irq();
 		pc->need_resched = 0;
 		sv = sched_schedule(&sched, pc->index, time_since_boot_ns(), &slice);
