@@ -1,38 +1,16 @@
 """The scheduler in the hypervisor (sched=credit): over-commit, weights by
-Holdfast's own accounting, pinning, Linux VMs with more vCPUs than CPUs."""
+Holdfast's own accounting, pinning. The over-committed Linux test is in
+tests/overcommit/ (make test-overcommit): see its docstring."""
 import re
 
 from conftest import BUILD, EXIT_SUCCESS, boot
 
 GOOD = BUILD / "guests" / "good.elf"
-KERNEL = BUILD / "guest" / "vmlinuz-stock"
-INITRD = BUILD / "guest" / "initramfs.cpio.gz"
-TROUBLE = re.compile(r"soft lockup|rcu: INFO|self-detected stall|Kernel panic|BUG:|Oops")
 
 
 def sched_lines(b, vm):
     return [dict(kv.split("=") for kv in m.split())
             for m in b.lines(rf"holdfast: vm {vm} vcpu \d+ sched: (.*)$")]
-
-
-def test_two_four_vcpu_linux_vms_on_two_cpus():
-    mods = []
-    for name in ("east", "west"):
-        mods += [f"{KERNEL} vm={name} kernel vcpus=4 memory=256M -- "
-                 "console=ttyS0,115200 panic=-1 hf.test=cpus,smp hf.smp_iters=15000",
-                 f"{INITRD} vm={name} initrd"]
-    b = boot("sched-linux", "console=com1 sched=credit", smp=2, mem="1G",
-             modules=mods)
-    assert b.rc == EXIT_SUCCESS, b
-    assert "PANIC" not in b.output, b
-    for name in ("east", "west"):
-        assert f"[{name}] holdfast-guest: online cpus 4" in b.output, b
-        assert f"[{name}] holdfast-guest: smp ok 4 workers" in b.output, b
-        assert f"holdfast: vm {name} stopped: guest powered off" in b.output, b
-        bad = [l for l in b.output.splitlines() if f"[{name}] " in l and TROUBLE.search(l)]
-        assert not bad, bad
-    # Eight vCPUs shared two CPUs: they waited for each other.
-    assert sum(int(v["steal_ms"]) for v in sched_lines(b, "east")) > 0, b
 
 
 def test_weights_two_to_one_give_shares_near_two_to_one():
