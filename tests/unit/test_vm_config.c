@@ -282,6 +282,32 @@ static void test_option_values(void **state)
 	assert_true(vm_named("f")->memory == VM_DEFAULT_MEMORY);
 }
 
+static void test_scheduling_options(void **state)
+{
+	const struct vm_config *a;
+
+	(void)state;
+	assert_int_equal(PARSE("vm=a elf weight=512 cap=150 pin=0-2,5,64-65",
+			       "vm=b elf", "vm=c elf weight=0", "vm=d elf pin=3-1",
+			       "vm=e elf pin=1,x", "vm=f elf pin=256",
+			       "vm=g elf cap=lots"),
+			 2);
+	EXPECT("vm c: option weight=0: expected 1 to 65535",
+	       "vm d: option pin=3-1: expected CPU numbers and ranges such as 0-3,6",
+	       "vm e: option pin=1,x: expected CPU numbers and ranges such as 0-3,6",
+	       "vm f: option pin=256: expected CPU numbers and ranges such as 0-3,6",
+	       "vm g: option cap=lots: expected a percentage of one CPU (0 = no cap)");
+	a = vm_named("a");
+	assert_int_equal(a->weight, 512);
+	assert_int_equal(a->cap, 150);
+	assert_true(a->has_pin);
+	assert_true(a->pin[0] == 0x27ull);
+	assert_true(a->pin[1] == 0x3ull);
+	assert_int_equal(vm_named("b")->weight, 256);
+	assert_int_equal(vm_named("b")->cap, 0);
+	assert_false(vm_named("b")->has_pin);
+}
+
 static void test_unknown_options(void **state)
 {
 	(void)state;
@@ -384,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_overlong_tokens),
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_option_values),
+		cmocka_unit_test(test_scheduling_options),
 		cmocka_unit_test(test_unknown_options),
 		cmocka_unit_test(test_repeated_options),
 		cmocka_unit_test(test_bad_vm_does_not_affect_good_one),
