@@ -67,6 +67,21 @@ static bool vm_claim_serial(const struct vm_config *cfg)
 	return true;
 }
 
+/* pin= must name at least one CPU that can run guests, or the VM's vCPUs
+ * would wait forever. */
+static bool vm_pin_usable(const struct vm_config *cfg)
+{
+	if (!cfg->has_pin)
+		return true;
+	for (u32 i = 0; i < MAX_CPUS; i++)
+		if ((cfg->pin[i / 64] >> (i % 64) & 1) && percpu_area[i].online &&
+		    percpu_area[i].virt_ready)
+			return true;
+	pr_err("holdfast: error: vm %s: option pin: none of those CPUs is online with virtualization; vm not started",
+	       cfg->name);
+	return false;
+}
+
 u32 vms_launch(const struct boot_info *bi, bool virt_ok)
 {
 	static struct vm_config_set configs;
@@ -97,7 +112,8 @@ u32 vms_launch(const struct boot_info *bi, bool virt_ok)
 		}
 		u32 cpus[VM_MAX_VCPUS], placed_from = next_cpu;
 
-		if (!scheduled && !vm_place_vcpus(cfg, &next_cpu, cpus))
+		if (scheduled ? !vm_pin_usable(cfg) :
+				!vm_place_vcpus(cfg, &next_cpu, cpus))
 			continue;
 		vm = vm_claim_serial(cfg) ? vm_create(cfg, vm_count, bi->modules) : NULL;
 		if (!vm) {

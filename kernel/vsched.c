@@ -171,7 +171,10 @@ void vsched_timer(bool tick)
 		resched |= sched_tick(&sched, pc->index, time_since_boot_ns());
 		sched_unlock_irq(flags);
 	}
-	vsched_wake_sleepers(pc);
+	/* Scan the sleepers only when one homed here is due, and once a tick
+	 * (the recorded minimum goes stale when a sleeper is woken early). */
+	if (tick || (pc->sleepers_deadline_tsc && rdtsc() >= pc->sleepers_deadline_tsc))
+		vsched_wake_sleepers(pc);
 	if (resched)
 		pc->need_resched = 1;
 	timer_reprogram();
