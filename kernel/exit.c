@@ -136,6 +136,9 @@ static void exit_exception(struct vcpu *v, const struct vm_exit *exit)
 static void exit_triple_fault(struct vcpu *v, const struct vm_exit *exit)
 {
 	(void)exit;
+	/* Where it died: the state after the failed delivery. */
+	pr_err("holdfast: vm %s vcpu %u: triple fault", v->vm->name, v->index);
+	vcpu_dump(v);
 	vm_stop(v->vm, "triple fault on vcpu %u", v->index);
 }
 

@@ -124,51 +124,76 @@ static bool vm_parse_cap(struct vm_config *vm, const char *value,
 	return true;
 }
 
-/* pin=0-3,6: a list of CPUs and CPU ranges. */
-static bool vm_parse_pin(struct vm_config *vm, const char *value,
-			 const struct vm_config_limits *limits, char *why,
-			 size_t why_size)
+/* One set: CPUs and CPU ranges such as 0-3,6, up to @end. */
+static bool vm_parse_cpu_set(const char *p, const char *end, u64 set[4])
 {
 	char part[16];
-	const char *p = value;
 
-	(void)limits;
 	for (u32 i = 0; i < 4; i++)
-		vm->pin[i] = 0;
-	while (*p) {
+		set[i] = 0;
+	if (p == end)
+		return false;
+	while (p < end) {
 		u32 n = 0;
 		u64 lo, hi;
 		const char *dash;
 
-		while (p[n] && p[n] != ',' && n + 1 < sizeof(part)) {
+		while (p + n < end && p[n] != ',' && n + 1 < sizeof(part)) {
 			part[n] = p[n];
 			n++;
 		}
 		part[n] = '\0';
 		p += n;
-		if (*p == ',')
+		if (p < end && *p == ',')
 			p++;
 		for (dash = part; *dash && *dash != '-'; dash++)
 			;
 		if (*dash == '-') {
 			part[dash - part] = '\0';
 			if (!parse_u64(part, &lo) || !parse_u64(dash + 1, &hi))
-				goto bad;
+				return false;
 		} else if (!parse_u64(part, &lo)) {
-			goto bad;
+			return false;
 		} else {
 			hi = lo;
 		}
 		if (lo > hi || hi > 255)
-			goto bad;
+			return false;
 		for (u64 c = lo; c <= hi; c++)
-			vm->pin[c / 64] |= 1ull << (c % 64);
+			set[c / 64] |= 1ull << (c % 64);
 	}
-	vm->has_pin = true;
 	return true;
-bad:
-	format(why, why_size, "expected CPU numbers and ranges such as 0-3,6");
-	return false;
+}
+
+/* pin=0-3,6 for every vCPU, or pin=2/3/0-1: a set per vCPU, '/' apart
+ * (the count is checked against vcpus= once every option is known). */
+static bool vm_parse_pin(struct vm_config *vm, const char *value,
+			 const struct vm_config_limits *limits, char *why,
+			 size_t why_size)
+{
+	const char *p = value;
+	u32 n = 0;
+
+	(void)limits;
+	for (;;) {
+		const char *end = p;
+
+		while (*end && *end != '/')
+			end++;
+		if (n == VM_PIN_SETS_MAX ||
+		    !vm_parse_cpu_set(p, end, vm->pin[n])) {
+			vm->pin_sets = 0;
+			format(why, why_size,
+			       "expected CPU numbers and ranges such as 0-3,6, or one such set per vCPU separated by '/'");
+			return false;
+		}
+		n++;
+		if (!*end)
+			break;
+		p = end + 1;
+	}
+	vm->pin_sets = n;
+	return true;
 }
 
 static const struct vm_option vm_options[] = {
@@ -481,6 +506,9 @@ static void vm_check_modules(struct vm_parser *p, struct vm_config *vm)
 	else if (vm->initrd_module >= 0 && vm->kernel_module < 0)
 		vm_report(p, vm, "initrd module %d needs a kernel module, not elf",
 			  vm->initrd_module + 1);
+	if (vm->pin_sets > 1 && vm->pin_sets != vm->vcpus)
+		vm_report(p, vm, "option pin: %u CPU sets for %u vCPUs (give one set, or one per vCPU)",
+			  vm->pin_sets, vm->vcpus);
 }
 
 u32 vm_config_parse(const struct boot_module *mods, u32 count,

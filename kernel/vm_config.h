@@ -17,6 +17,7 @@
 #include "kernel/multiboot2.h"
 
 #define VM_MAX_VMS 16
+#define VM_PIN_SETS_MAX 64 /* = the most vCPUs of a VM (kernel/vm.h) */
 #define VM_NAME_MAX 16      /* including the NUL */
 #define VM_CMDLINE_MAX 1024 /* including the NUL */
 #define VM_MIN_MEMORY MiB(4)
@@ -33,12 +34,22 @@ struct vm_config {
 	bool on_reboot_restart; /* on_reboot=restart (default) or stop */
 	u32 weight;             /* weight=N: share under sched=credit (256) */
 	u32 cap;                /* cap=PCT: at most PCT% of one CPU, 0 = none */
-	bool has_pin;           /* pin=CPUS: the CPUs its vCPUs may run on */
-	u64 pin[4];             /* bit per CPU 0-255 */
+	/* pin=CPUS (one set for every vCPU) or pin=CPUS/CPUS/... (one set
+	 * per vCPU, in vCPU order): the CPUs a vCPU may run on. */
+	u32 pin_sets;           /* 0: no pin= */
+	u64 pin[VM_PIN_SETS_MAX][4]; /* bit per CPU 0-255 */
 	u16 serial_port;        /* serial=com1|com2: a host UART of its own;
 				 * 0 = the hypervisor console (serial=console) */
 	bool bad;          /* an error was reported: do not start */
 };
+
+/* The CPU set vCPU @vcpu may run on; NULL when the VM has no pin=. */
+static inline const u64 *vm_config_pin(const struct vm_config *vm, u32 vcpu)
+{
+	if (!vm->pin_sets)
+		return NULL;
+	return vm->pin[vm->pin_sets == 1 ? 0 : vcpu];
+}
 
 struct vm_config_set {
 	struct vm_config vms[VM_MAX_VMS];

@@ -67,19 +67,24 @@ static bool vm_claim_serial(const struct vm_config *cfg)
 	return true;
 }
 
-/* pin= must name at least one CPU that can run guests, or the VM's vCPUs
- * would wait forever. */
+/* Every pin= set must name a CPU that can run guests, or that vCPU would
+ * wait forever. */
 static bool vm_pin_usable(const struct vm_config *cfg)
 {
-	if (!cfg->has_pin)
-		return true;
-	for (u32 i = 0; i < MAX_CPUS; i++)
-		if ((cfg->pin[i / 64] >> (i % 64) & 1) && percpu_area[i].online &&
-		    percpu_area[i].virt_ready)
-			return true;
-	pr_err("holdfast: error: vm %s: option pin: none of those CPUs is online with virtualization; vm not started",
-	       cfg->name);
-	return false;
+	for (u32 set = 0; set < cfg->pin_sets; set++) {
+		bool usable = false;
+
+		for (u32 i = 0; i < MAX_CPUS && !usable; i++)
+			usable = (cfg->pin[set][i / 64] >> (i % 64) & 1) &&
+				 percpu_area[i].online &&
+				 percpu_area[i].virt_ready;
+		if (!usable) {
+			pr_err("holdfast: error: vm %s: option pin: none of the CPUs of set %u is online with virtualization; vm not started",
+			       cfg->name, set + 1);
+			return false;
+		}
+	}
+	return true;
 }
 
 u32 vms_launch(const struct boot_info *bi, bool virt_ok)

@@ -13,25 +13,61 @@
 
 static struct sched sched;
 static struct sched_pcpu sched_pcpus[MAX_CPUS];
-static struct spinlock sched_lock = SPINLOCK_INIT;
 static volatile bool enabled;
+
+/* Per pCPU: the run-queue lock (its owner around every scheduler call that
+ * names it; another pCPU only by trylock, to steal) and the inbox lock
+ * (anyone waking a vCPU for it). Both are taken with interrupts off: the
+ * timer and the kick IPI use them on the CPU they interrupt. */
+struct vsched_locks {
+	struct spinlock rq;
+	struct spinlock inbox;
+} __attribute__((aligned(64)));
+static struct vsched_locks locks[MAX_CPUS];
+
+static void inbox_lock(u32 cpu)
+{
+	spin_lock(&locks[cpu].inbox);
+}
+
+static void inbox_unlock(u32 cpu)
+{
+	spin_unlock(&locks[cpu].inbox);
+}
+
+static bool rq_trylock(u32 cpu)
+{
+	return spin_trylock(&locks[cpu].rq);
+}
+
+static void rq_unlock(u32 cpu)
+{
+	spin_unlock(&locks[cpu].rq);
+}
+
+static const struct sched_sync vsched_sync = {
+	.inbox_lock = inbox_lock,
+	.inbox_unlock = inbox_unlock,
+	.rq_trylock = rq_trylock,
+	.rq_unlock = rq_unlock,
+};
 
 static struct vcpu *vcpu_of(struct sched_vcpu *sv)
 {
 	return (struct vcpu *)((u8 *)sv - offsetof(struct vcpu, sv));
 }
 
-static u64 sched_lock_irq(void)
+static u64 rq_lock_irq(u32 cpu)
 {
 	u64 flags = irq_save();
 
-	spin_lock(&sched_lock);
+	spin_lock(&locks[cpu].rq);
 	return flags;
 }
 
-static void sched_unlock_irq(u64 flags)
+static void rq_unlock_irq(u32 cpu, u64 flags)
 {
-	spin_unlock(&sched_lock);
+	spin_unlock(&locks[cpu].rq);
 	irq_restore(flags);
 }
 
@@ -62,6 +98,7 @@ bool vsched_init(void)
 	if (!sched_init(&sched, &sched_credit_policy, sched_pcpus, ncpus,
 			&params, time_since_boot_ns()))
 		return false;
+	sched.sync = &vsched_sync;
 	enabled = true;
 	pr_info("holdfast: scheduler: %s on %u CPUs, slice %lu us, rate limit %lu us",
 		sched.policy->name, ncpus, sched.params.tslice_ns / 1000,
@@ -71,28 +108,39 @@ bool vsched_init(void)
 
 void vsched_add_vm(struct vm *vm)
 {
-	u64 aff[SCHED_AFF_WORDS] = { 0 };
 	u64 flags;
 
-	/* Only CPUs that can run guests, narrowed by pin=. */
-	for (u32 i = 0; i < sched.nr_pcpus; i++)
-		if (percpu_area[i].online && percpu_area[i].virt_ready &&
-		    (!vm->cfg->has_pin ||
-		     sched_affinity_has(vm->cfg->pin, i)))
-			sched_affinity_set(aff, i);
-	flags = sched_lock_irq();
+	/* The credit refill walks the VM list on CPU 0 under its lock. */
+	flags = rq_lock_irq(0);
 	sched_add_vm(&sched, &vm->svm, vm->id, vm->cfg->weight, vm->cfg->cap);
-	for (u32 i = 0; i < vm->nvcpus; i++)
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		const u64 *pin = vm_config_pin(vm->cfg, i);
+		u64 aff[SCHED_AFF_WORDS] = { 0 };
+
+		/* Only CPUs that can run guests, narrowed by pin=. */
+		for (u32 c = 0; c < sched.nr_pcpus; c++)
+			if (percpu_area[c].online && percpu_area[c].virt_ready &&
+			    (!pin || sched_affinity_has(pin, c)))
+				sched_affinity_set(aff, c);
 		sched_add_vcpu(&sched, &vm->svm, &vm->vcpus[i]->sv, i, aff,
 			       time_since_boot_ns());
-	sched_unlock_irq(flags);
+	}
+	rq_unlock_irq(0, flags);
 }
 
-static void resched_cpu(u32 cpu)
+/* On this CPU: move the vCPUs woken for it into its run queue; reschedule
+ * if one of them should preempt what runs (or the CPU idles). */
+void vsched_drain_inbox(void)
 {
-	__atomic_store_n(&percpu_area[cpu].need_resched, 1, __ATOMIC_SEQ_CST);
-	if (cpu != this_cpu()->index)
-		lapic_send_ipi(percpu_area[cpu].apic_id, VEC_KICK);
+	struct percpu *pc = this_cpu();
+	u64 flags;
+
+	if (!enabled)
+		return;
+	flags = rq_lock_irq(pc->index);
+	if (sched_drain_inbox(&sched, pc->index, time_since_boot_ns()))
+		pc->need_resched = 1;
+	rq_unlock_irq(pc->index, flags);
 }
 
 static void vsched_wake(struct vcpu *v)
@@ -102,11 +150,15 @@ static void vsched_wake(struct vcpu *v)
 
 	if (v->state == VCPU_FINISHED)
 		return; /* until its VM boots again */
-	flags = sched_lock_irq();
+	flags = irq_save();
 	cpu = sched_vcpu_wake(&sched, &v->sv, time_since_boot_ns());
-	sched_unlock_irq(flags);
-	if (cpu >= 0)
-		resched_cpu((u32)cpu);
+	irq_restore(flags);
+	if (cpu < 0)
+		return; /* not blocked, or another CPU woke it first */
+	if ((u32)cpu == this_cpu()->index)
+		vsched_drain_inbox();
+	else
+		lapic_send_ipi(percpu_area[cpu].apic_id, VEC_KICK);
 }
 
 void vsched_start_vm(struct vm *vm)
@@ -117,11 +169,11 @@ void vsched_start_vm(struct vm *vm)
 
 void vsched_kick(struct vcpu *v)
 {
-	u64 flags = sched_lock_irq();
-	enum sched_state st = v->sv.state;
-	u32 cpu = v->sv.pcpu;
+	/* A racy look is enough: a vCPU that blocks right after this re-checks
+	 * its pending events once off the CPU (vsched_leave). */
+	enum sched_state st = __atomic_load_n(&v->sv.state, __ATOMIC_ACQUIRE);
+	u32 cpu = __atomic_load_n(&v->sv.pcpu, __ATOMIC_RELAXED);
 
-	sched_unlock_irq(flags);
 	if (st == SCHED_BLOCKED)
 		vsched_wake(v);
 	else if (st == SCHED_RUNNING && cpu != this_cpu()->index)
@@ -167,9 +219,9 @@ void vsched_timer(bool tick)
 		resched = true;
 	}
 	if (tick) {
-		flags = sched_lock_irq();
+		flags = rq_lock_irq(pc->index);
 		resched |= sched_tick(&sched, pc->index, time_since_boot_ns());
-		sched_unlock_irq(flags);
+		rq_unlock_irq(pc->index, flags);
 	}
 	/* Scan the sleepers only when one homed here is due, and once a tick
 	 * (the recorded minimum goes stale when a sleeper is woken early). */
@@ -196,9 +248,9 @@ static void vsched_leave(struct percpu *pc, struct vcpu *v, enum vcpu_leave why)
 		     v->sleep_deadline_tsc < pc->sleepers_deadline_tsc))
 			pc->sleepers_deadline_tsc = v->sleep_deadline_tsc;
 	}
-	flags = sched_lock_irq();
+	flags = rq_lock_irq(pc->index);
 	sched_vcpu_block(&sched, &v->sv, time_since_boot_ns());
-	sched_unlock_irq(flags);
+	rq_unlock_irq(pc->index, flags);
 	/* Woken while it was leaving (an interrupt raced the block)? */
 	if (why == VCPU_LEAVE_BLOCKED &&
 	    (v->requests || v->nmi_pending ||
@@ -217,10 +269,10 @@ void vsched_cpu_loop(void)
 		u64 slice = 0, flags;
 
 		console_input_process();
-		flags = sched_lock_irq();
+		flags = rq_lock_irq(pc->index);
 		pc->need_resched = 0;
 		sv = sched_schedule(&sched, pc->index, time_since_boot_ns(), &slice);
-		sched_unlock_irq(flags);
+		rq_unlock_irq(pc->index, flags);
 		if (!sv) {
 			pc->slice_end_tsc = 0;
 			timer_reprogram();
@@ -248,10 +300,13 @@ void vsched_print_vm(struct vm *vm)
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *v = vm->vcpus[i];
 		struct sched_acct a;
-		u64 flags = sched_lock_irq();
+		u32 cpu = v->sv.pcpu;
+		u64 flags = rq_lock_irq(cpu);
 
+		/* A blocked vCPU changes only on a wake: the figures are
+		 * consistent enough for a report. */
 		sched_vcpu_acct(&v->sv, now, &a);
-		sched_unlock_irq(flags);
+		rq_unlock_irq(cpu, flags);
 		/* ran_on: CPUs 0-63 (a hex mask); enough for the pin= check. */
 		pr_info("holdfast: vm %s vcpu %u sched: run_ms=%lu steal_ms=%lu blocked_ms=%lu preemptions=%lu migrations=%lu ran_on=%lx",
 			vm->name, i, a.run_ns / 1000000, a.steal_ns / 1000000,
@@ -262,15 +317,16 @@ void vsched_print_vm(struct vm *vm)
 
 void vsched_print_queues(void)
 {
-	u64 flags = sched_lock_irq();
-
 	for (u32 i = 0; i < sched.nr_pcpus; i++) {
 		struct sched_pcpu *p = &sched_pcpus[i];
+		u64 flags = rq_lock_irq(i);
 		struct vcpu *cur = p->curr ? vcpu_of(p->curr) : NULL;
+		u32 queued = p->rq.nr;
 
+		/* Print outside the lock: the console can be slow. */
+		rq_unlock_irq(i, flags);
 		pr_info("holdfast: cpu %u: running %s%s%u, %u queued", i,
 			cur ? cur->vm->name : "nothing", cur ? " vcpu " : "",
-			cur ? cur->index : 0, p->rq.nr);
+			cur ? cur->index : 0, queued);
 	}
-	sched_unlock_irq(flags);
 }

@@ -23,6 +23,8 @@ void vsched_add_vm(struct vm *vm);
 void vsched_start_vm(struct vm *vm);
 /* Something happened to @v (interrupt, request): run it soon. */
 void vsched_kick(struct vcpu *v);
+/* On this CPU (the kick IPI): queue the vCPUs other CPUs woke for it. */
+void vsched_drain_inbox(void);
 /* From the timer interrupt: slices, credit accounting, sleepers' timers. */
 void vsched_timer(bool tick);
 /* This CPU's scheduling loop. */

@@ -12,7 +12,10 @@
  *
  * Unlike Xen (where a domain's weight is multiplied by its active vCPU
  * count) the weight is the VM's, whatever its vCPU count: a VM's target
- * share is weight / sum of weights, as in VMware shares. */
+ * share is weight / sum of weights, as in VMware shares.
+ *
+ * Credit is the one per-vCPU field two pCPUs write (the refill on pCPU 0,
+ * the charge where the vCPU runs): both update it atomically. */
 #include "sched/sched.h"
 
 enum credit_prio {
@@ -22,9 +25,14 @@ enum credit_prio {
 	CREDIT_PARKED, /* never picked */
 };
 
+static s64 credit_of(const struct sched_vcpu *v)
+{
+	return __atomic_load_n(&v->credit, __ATOMIC_RELAXED);
+}
+
 static u8 credit_prio_of(const struct sched_vcpu *v)
 {
-	if (v->credit <= 0)
+	if (credit_of(v) <= 0)
 		return v->vm->cap_pct ? CREDIT_PARKED : CREDIT_OVER;
 	return v->prio == CREDIT_BOOST ? CREDIT_BOOST : CREDIT_UNDER;
 }
@@ -32,7 +40,8 @@ static u8 credit_prio_of(const struct sched_vcpu *v)
 static void credit_charge(struct sched_vcpu *v, u64 now)
 {
 	if (v->state == SCHED_RUNNING && now > v->charged_at) {
-		v->credit -= (s64)(now - v->charged_at);
+		__atomic_sub_fetch(&v->credit, (s64)(now - v->charged_at),
+				   __ATOMIC_RELAXED);
 		v->active = true;
 	}
 	v->charged_at = now;
@@ -52,14 +61,16 @@ static void credit_resort(struct sched *s, struct sched_pcpu *p)
 	struct sched_vcpu *chain[SCHED_NR_PRIO], *v, *next;
 	int i;
 
-	if (p->sort_epoch == s->refill_epoch)
+	u32 epoch = __atomic_load_n(&s->refill_epoch, __ATOMIC_ACQUIRE);
+
+	if (p->sort_epoch == epoch)
 		return;
-	p->sort_epoch = s->refill_epoch;
+	p->sort_epoch = epoch;
 	for (i = 0; i < SCHED_NR_PRIO; i++) {
 		chain[i] = p->rq.head[i];
 		p->rq.head[i] = p->rq.tail[i] = NULL;
 	}
-	s->nr_queued -= p->rq.nr;
+	__atomic_sub_fetch(&s->nr_queued, p->rq.nr, __ATOMIC_RELAXED);
 	p->rq.nr = 0;
 	for (i = 0; i < SCHED_NR_PRIO; i++) {
 		for (v = chain[i]; v; v = next) {
@@ -86,6 +97,21 @@ static u32 credit_nr_active(const struct sched_vm *vm)
 	for (v = vm->vcpus; v; v = v->vm_next)
 		n += v->active || v->state != SCHED_BLOCKED;
 	return n;
+}
+
+/* credit += delta, then bounded to +-bound both ways so that an idle spell
+ * banks no more than a period and a burst owes no more than one. Atomic
+ * against the charge of the pCPU the vCPU runs on. */
+static void credit_add_bounded(struct sched_vcpu *v, s64 delta, s64 bound)
+{
+	s64 old = credit_of(v), val;
+
+	do {
+		val = old + delta;
+		val = val > bound ? bound : val < -bound ? -bound : val;
+	} while (!__atomic_compare_exchange_n(&v->credit, &old, val, true,
+					      __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
 }
 
 /* Water-fill the period's pCPU time over the VMs by weight. Runs on pCPU 0
@@ -138,18 +164,13 @@ static void credit_refill(struct sched *s, u64 now)
 		s64 share = n ? (s64)(vm->credit_last / n) : 0;
 
 		for (v = vm->vcpus; v; v = v->vm_next) {
-			if (v->active || v->state != SCHED_BLOCKED)
-				v->credit += share;
-			/* Bounded both ways so that an idle spell banks no more
-			 * than a period and a burst owes no more than one. */
-			if (v->credit > (s64)period)
-				v->credit = (s64)period;
-			if (v->credit < -(s64)period)
-				v->credit = -(s64)period;
+			credit_add_bounded(v, v->active ||
+					      v->state != SCHED_BLOCKED ? share : 0,
+					   (s64)period);
 			v->active = false;
 		}
 	}
-	s->refill_epoch++;
+	__atomic_add_fetch(&s->refill_epoch, 1, __ATOMIC_RELEASE);
 	while (s->next_refill <= now)
 		s->next_refill += period;
 }
@@ -167,30 +188,86 @@ static struct sched_vcpu *credit_first(struct sched_runq *rq, u8 below,
 	return NULL;
 }
 
+static bool credit_rq_trylock(struct sched *s, u32 cpu)
+{
+	return !s->sync || s->sync->rq_trylock(cpu);
+}
+
+static void credit_rq_unlock(struct sched *s, u32 cpu)
+{
+	if (s->sync)
+		s->sync->rq_unlock(cpu);
+}
+
 /* Take a vCPU of better priority than @below from the busiest queue that
- * holds one allowed on @p. */
+ * holds one allowed on @p. Queue lengths are read without locks (a hint);
+ * the victim's queue is searched and changed only under its lock, taken
+ * with a trylock: a busy victim is skipped rather than waited for. */
 static struct sched_vcpu *credit_steal(struct sched *s, struct sched_pcpu *p,
 				       u8 below)
 {
-	struct sched_vcpu *best = NULL, *v;
+	struct sched_vcpu *v = NULL;
+	struct sched_pcpu *best = NULL;
 	u32 i, best_nr = 0;
 
-	if (!s->nr_queued)
+	if (!__atomic_load_n(&s->nr_queued, __ATOMIC_RELAXED))
 		return NULL;
 	for (i = 1; i < s->nr_pcpus; i++) {
 		struct sched_pcpu *q = &s->pcpus[(p->id + i) % s->nr_pcpus];
+		u32 nr = __atomic_load_n(&q->rq.nr, __ATOMIC_RELAXED);
 
-		if (q->rq.nr <= best_nr)
+		if (nr <= best_nr || !credit_rq_trylock(s, q->id))
 			continue;
-		v = credit_first(&q->rq, below, p->id);
-		if (v) {
-			best = v;
-			best_nr = q->rq.nr;
+		if (credit_first(&q->rq, below, p->id)) {
+			best = q;
+			best_nr = nr;
+		}
+		credit_rq_unlock(s, q->id);
+	}
+	if (best && credit_rq_trylock(s, best->id)) {
+		v = credit_first(&best->rq, below, p->id);
+		if (v)
+			sched_runq_remove(s, &best->rq, v);
+		credit_rq_unlock(s, best->id);
+	}
+	return v;
+}
+
+/* Periodic load balancing, on every tick of every pCPU: a queue two or
+ * more shorter than the longest takes one vCPU from it (the last one of
+ * the worst list that may run here), so that waiting time evens out
+ * before a pCPU goes idle rather than after. */
+static void credit_balance(struct sched *s, struct sched_pcpu *p)
+{
+	struct sched_pcpu *busiest = NULL;
+	struct sched_vcpu *v = NULL;
+	u32 i, most = p->rq.nr + 1;
+
+	for (i = 1; i < s->nr_pcpus; i++) {
+		struct sched_pcpu *q = &s->pcpus[(p->id + i) % s->nr_pcpus];
+		u32 nr = __atomic_load_n(&q->rq.nr, __ATOMIC_RELAXED);
+
+		if (nr > most) {
+			most = nr;
+			busiest = q;
 		}
 	}
-	if (best)
-		sched_runq_remove(s, &s->pcpus[best->pcpu].rq, best);
-	return best;
+	if (!busiest || !credit_rq_trylock(s, busiest->id))
+		return;
+	if (busiest->rq.nr >= p->rq.nr + 2) {
+		for (i = SCHED_NR_PRIO; i-- > 0 && !v;)
+			for (v = busiest->rq.tail[i]; v; v = v->rq_prev)
+				if (i != CREDIT_PARKED &&
+				    sched_affinity_has(v->affinity, p->id))
+					break;
+		if (v)
+			sched_runq_remove(s, &busiest->rq, v);
+	}
+	credit_rq_unlock(s, busiest->id);
+	if (v) {
+		__atomic_add_fetch(&s->nr_balanced, 1, __ATOMIC_RELAXED);
+		credit_enqueue(s, p, v);
+	}
 }
 
 static struct sched_vcpu *credit_pick_next(struct sched *s,
@@ -232,9 +309,9 @@ static struct sched_vcpu *credit_pick_next(struct sched *s,
 	*slice_ns = s->params.tslice_ns;
 	/* With others waiting, stop when the credit runs out, not at the
 	 * next tick: keeps shares and caps exact to the rate limit. */
-	if (next->credit > 0 && (p->rq.nr || next->vm->cap_pct))
+	if (credit_of(next) > 0 && (p->rq.nr || next->vm->cap_pct))
 		*slice_ns = MIN(*slice_ns,
-				MAX((u64)next->credit, s->params.ratelimit_ns));
+				MAX((u64)credit_of(next), s->params.ratelimit_ns));
 	return next;
 }
 
@@ -245,8 +322,9 @@ static bool credit_tick(struct sched *s, struct sched_pcpu *p, u64 now)
 	if (p->id == 0 && now >= s->next_refill)
 		credit_refill(s, now);
 	credit_resort(s, p);
+	credit_balance(s, p);
 	if (!curr)
-		return s->nr_queued != 0;
+		return __atomic_load_n(&s->nr_queued, __ATOMIC_RELAXED) != 0;
 	credit_charge(curr, now);
 	if (curr->prio == CREDIT_BOOST)
 		curr->prio = CREDIT_UNDER; /* boost lasts until the first tick */
@@ -259,38 +337,40 @@ static bool credit_tick(struct sched *s, struct sched_pcpu *p, u64 now)
 
 static bool credit_idle(const struct sched_pcpu *p)
 {
-	return !p->curr && !p->rq.nr;
+	return !__atomic_load_n(&p->curr, __ATOMIC_RELAXED) &&
+	       !__atomic_load_n(&p->rq.nr, __ATOMIC_RELAXED);
 }
 
-static s32 credit_wake(struct sched *s, struct sched_vcpu *v, u64 now)
+static u32 credit_wake_target(struct sched *s, struct sched_vcpu *v, u64 now)
 {
-	struct sched_pcpu *p;
 	u32 i, cpu = v->pcpu;
 
 	(void)now;
-	if (v->credit > 0)
+	if (credit_of(v) > 0)
 		v->prio = CREDIT_BOOST;
 	/* Prefer an idle allowed pCPU, starting from the last one. */
 	for (i = 0; i < s->nr_pcpus; i++) {
 		u32 c = (v->pcpu + i) % s->nr_pcpus;
 
 		if (sched_affinity_has(v->affinity, c) &&
-		    credit_idle(&s->pcpus[c])) {
-			cpu = c;
-			break;
-		}
+		    credit_idle(&s->pcpus[c]))
+			return c;
 	}
-	if (i == s->nr_pcpus && !sched_affinity_has(v->affinity, cpu))
+	if (!sched_affinity_has(v->affinity, cpu))
 		for (cpu = 0; !sched_affinity_has(v->affinity, cpu); cpu++)
 			;
-	p = &s->pcpus[cpu];
+	return cpu;
+}
+
+static bool credit_enqueue_woken(struct sched *s, struct sched_pcpu *p,
+				 struct sched_vcpu *v, u64 now)
+{
+	(void)now;
 	credit_resort(s, p);
 	credit_enqueue(s, p, v);
 	if (v->prio == CREDIT_PARKED)
-		return -1;
-	if (!p->curr || v->prio < p->curr->prio)
-		return (s32)cpu;
-	return -1;
+		return false;
+	return !p->curr || v->prio < p->curr->prio;
 }
 
 static void credit_block(struct sched *s, struct sched_vcpu *v, u64 now)
@@ -321,7 +401,8 @@ const struct sched_policy sched_credit_policy = {
 	.vcpu_init = credit_vcpu_init,
 	.pick_next = credit_pick_next,
 	.tick = credit_tick,
-	.wake = credit_wake,
+	.wake_target = credit_wake_target,
+	.enqueue_woken = credit_enqueue_woken,
 	.block = credit_block,
 	.yield = credit_yield,
 };

@@ -88,11 +88,12 @@ bool sched_add_vcpu(struct sched *s, struct sched_vm *vm,
 	return true;
 }
 
-void sched_set_state(struct sched_vcpu *v, enum sched_state st, u64 now)
+/* Add the time since state_since to the account of state @was. */
+static void sched_account(struct sched_vcpu *v, enum sched_state was, u64 now)
 {
 	u64 d = now > v->state_since ? now - v->state_since : 0;
 
-	switch (v->state) {
+	switch (was) {
 	case SCHED_RUNNING:
 		v->acct.run_ns += d;
 		break;
@@ -103,8 +104,14 @@ void sched_set_state(struct sched_vcpu *v, enum sched_state st, u64 now)
 		v->acct.blocked_ns += d;
 		break;
 	}
-	v->state = st;
 	v->state_since = now > v->state_since ? now : v->state_since;
+}
+
+void sched_set_state(struct sched_vcpu *v, enum sched_state st, u64 now)
+{
+	sched_account(v, v->state, now);
+	/* Release: a waker that sees BLOCKED sees everything before it. */
+	__atomic_store_n(&v->state, st, __ATOMIC_RELEASE);
 }
 
 void sched_vcpu_acct(const struct sched_vcpu *v, u64 now,
@@ -112,7 +119,7 @@ void sched_vcpu_acct(const struct sched_vcpu *v, u64 now,
 {
 	struct sched_vcpu tmp = *v;
 
-	sched_set_state(&tmp, tmp.state, now);
+	sched_account(&tmp, tmp.state, now);
 	*out = tmp.acct;
 }
 
@@ -138,7 +145,7 @@ void sched_runq_push(struct sched *s, struct sched_runq *rq,
 		rq->tail[prio] = v;
 	}
 	rq->nr++;
-	s->nr_queued++;
+	__atomic_add_fetch(&s->nr_queued, 1, __ATOMIC_RELAXED);
 }
 
 void sched_runq_remove(struct sched *s, struct sched_runq *rq,
@@ -156,7 +163,7 @@ void sched_runq_remove(struct sched *s, struct sched_runq *rq,
 		rq->tail[prio] = v->rq_prev;
 	v->rq_prev = v->rq_next = NULL;
 	rq->nr--;
-	s->nr_queued--;
+	__atomic_sub_fetch(&s->nr_queued, 1, __ATOMIC_RELAXED);
 }
 
 struct sched_vcpu *sched_schedule(struct sched *s, u32 cpu, u64 now,
@@ -166,6 +173,7 @@ struct sched_vcpu *sched_schedule(struct sched *s, u32 cpu, u64 now,
 	struct sched_vcpu *prev = p->curr, *next;
 	u64 slice = s->params.tslice_ns;
 
+	sched_drain_inbox(s, cpu, now);
 	s->nr_decisions++;
 	next = s->policy->pick_next(s, p, now, &slice);
 	if (prev && prev != next) {
@@ -193,15 +201,62 @@ struct sched_vcpu *sched_schedule(struct sched *s, u32 cpu, u64 now,
 
 bool sched_tick(struct sched *s, u32 cpu, u64 now)
 {
-	return s->policy->tick(s, &s->pcpus[cpu], now);
+	bool woken = sched_drain_inbox(s, cpu, now);
+
+	return s->policy->tick(s, &s->pcpus[cpu], now) || woken;
 }
 
 s32 sched_vcpu_wake(struct sched *s, struct sched_vcpu *v, u64 now)
 {
-	if (v->state != SCHED_BLOCKED)
+	enum sched_state blocked = SCHED_BLOCKED;
+	struct sched_pcpu *p;
+	u32 cpu;
+
+	/* The claim: of racing wakers exactly one gets the vCPU. */
+	if (!__atomic_compare_exchange_n(&v->state, &blocked, SCHED_RUNNABLE,
+					 false, __ATOMIC_ACQUIRE,
+					 __ATOMIC_RELAXED))
 		return -1;
-	sched_set_state(v, SCHED_RUNNABLE, now);
-	return s->policy->wake(s, v, now);
+	sched_account(v, SCHED_BLOCKED, now);
+	cpu = s->policy->wake_target(s, v, now);
+	v->pcpu = cpu;
+	p = &s->pcpus[cpu];
+	if (s->sync)
+		s->sync->inbox_lock(cpu);
+	v->inbox_next = p->inbox;
+	p->inbox = v;
+	if (s->sync)
+		s->sync->inbox_unlock(cpu);
+	return (s32)cpu;
+}
+
+bool sched_drain_inbox(struct sched *s, u32 cpu, u64 now)
+{
+	struct sched_pcpu *p = &s->pcpus[cpu];
+	struct sched_vcpu *list, *fifo = NULL, *v;
+	bool resched = false;
+
+	if (!__atomic_load_n(&p->inbox, __ATOMIC_ACQUIRE))
+		return false;
+	if (s->sync)
+		s->sync->inbox_lock(cpu);
+	list = p->inbox;
+	p->inbox = NULL;
+	if (s->sync)
+		s->sync->inbox_unlock(cpu);
+	while (list) { /* newest first: reverse into wake order */
+		v = list;
+		list = v->inbox_next;
+		v->inbox_next = fifo;
+		fifo = v;
+	}
+	while (fifo) {
+		v = fifo;
+		fifo = v->inbox_next;
+		v->inbox_next = NULL;
+		resched |= s->policy->enqueue_woken(s, p, v, now);
+	}
+	return resched;
 }
 
 void sched_vcpu_block(struct sched *s, struct sched_vcpu *v, u64 now)
@@ -211,8 +266,9 @@ void sched_vcpu_block(struct sched *s, struct sched_vcpu *v, u64 now)
 	if (v->state != SCHED_RUNNING || p->curr != v)
 		return;
 	s->policy->block(s, v, now);
-	sched_set_state(v, SCHED_BLOCKED, now);
+	/* Off the pCPU before a waker can see it BLOCKED and queue it. */
 	p->curr = NULL;
+	sched_set_state(v, SCHED_BLOCKED, now);
 }
 
 void sched_vcpu_yield(struct sched *s, struct sched_vcpu *v, u64 now)

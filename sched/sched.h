@@ -4,14 +4,20 @@
  * timer for the slice that sched_schedule() returns. The same files build
  * into the hypervisor, the host unit tests and tests/sim/simulate.
  *
- * Concurrency: this core takes no locks. Every call that names a pCPU
- * (schedule, tick) must run on that pCPU; wake-ups for another pCPU are to
- * go through a locked inbox plus an IPI in the hypervisor (not wired yet),
- * so the run queue of a pCPU is only ever modified by its own CPU. The one
- * exception is stealing in pick_next, which the integration has to guard
- * with the victim queue's lock. The accounting (credit refill) runs on
- * pCPU 0 and only writes per-vCPU credit; queues re-sort themselves lazily
- * on their own tick. */
+ * Concurrency (the hypervisor runs one caller per pCPU at once; the
+ * simulator and unit tests run single-threaded and leave sched.sync NULL):
+ *  - A pCPU's run queue and curr are modified only by calls that name that
+ *    pCPU (schedule, tick, drain, block, yield), made on that pCPU under its
+ *    run-queue lock; the one exception is an idle or OVER pCPU stealing a
+ *    queued vCPU, which it does only after sync->rq_trylock(victim).
+ *  - sched_vcpu_wake() may run on any pCPU: it claims the BLOCKED vCPU
+ *    atomically (one waker wins), lets the policy choose a pCPU and pushes
+ *    the vCPU onto that pCPU's inbox under sync->inbox_lock. The caller
+ *    then interrupts the target (an IPI), which moves its inbox into its
+ *    run queue with sched_drain_inbox() (schedule and tick drain too).
+ *  - Reads of other pCPUs' state (idle or not, queue lengths) are hints.
+ *  - The credit refill runs on pCPU 0 and changes only per-vCPU credit,
+ *    atomically; queues re-sort themselves lazily on their own CPU. */
 #ifndef HOLDFAST_SCHED_H
 #define HOLDFAST_SCHED_H
 
@@ -52,8 +58,10 @@ struct sched_vcpu {
 	struct sched_vcpu *vm_next;
 	u64 affinity[SCHED_AFF_WORDS]; /* pCPUs it may run on */
 
-	/* Owned by the CPU whose run queue holds it (pcpu). */
+	/* Owned by the CPU whose run queue holds it (pcpu); BLOCKED ->
+	 * RUNNABLE is an atomic claim by whichever CPU wakes it. */
 	enum sched_state state;
+	struct sched_vcpu *inbox_next;
 	u32 pcpu; /* queue it is on, or pCPU it runs / last ran on */
 	u32 last_ran; /* pCPU it last ran on, for migrations */
 	bool ever_ran;
@@ -81,6 +89,7 @@ struct sched_pcpu {
 	struct sched_vcpu *curr; /* NULL: idle */
 	struct sched_runq rq;
 	u64 slice_start; /* when curr was last picked */
+	struct sched_vcpu *inbox; /* woken for this pCPU, newest first */
 	u32 sort_epoch; /* policy: refill epoch the queue is sorted for */
 };
 
@@ -93,6 +102,16 @@ struct sched_params {
 
 struct sched;
 
+/* Locks the hypervisor supplies (NULL in single-threaded users). */
+struct sched_sync {
+	void (*inbox_lock)(u32 cpu);
+	void (*inbox_unlock)(u32 cpu);
+	/* Another pCPU's run queue, for stealing; may fail (never waits, so
+	 * two pCPUs stealing from each other cannot deadlock). */
+	bool (*rq_trylock)(u32 cpu);
+	void (*rq_unlock)(u32 cpu);
+};
+
 struct sched_policy {
 	const char *name;
 	void (*init)(struct sched *s);
@@ -104,9 +123,13 @@ struct sched_policy {
 					u64 now, u64 *slice_ns);
 	/* Periodic; true when p should call sched_schedule now. */
 	bool (*tick)(struct sched *s, struct sched_pcpu *p, u64 now);
-	/* v is BLOCKED -> RUNNABLE: queue it; return the pCPU to reschedule
-	 * or -1. */
-	s32 (*wake)(struct sched *s, struct sched_vcpu *v, u64 now);
+	/* v went BLOCKED -> RUNNABLE, on any pCPU: choose the pCPU to queue
+	 * it on (the others' state is only a hint here). */
+	u32 (*wake_target)(struct sched *s, struct sched_vcpu *v, u64 now);
+	/* On p itself: queue v, woken for p; true when p should call
+	 * sched_schedule (v should preempt p's current vCPU, or p idles). */
+	bool (*enqueue_woken)(struct sched *s, struct sched_pcpu *p,
+			      struct sched_vcpu *v, u64 now);
 	/* v, the running vCPU of its pCPU, is about to stop running. */
 	void (*block)(struct sched *s, struct sched_vcpu *v, u64 now);
 	void (*yield)(struct sched *s, struct sched_vcpu *v, u64 now);
@@ -114,13 +137,16 @@ struct sched_policy {
 
 struct sched {
 	const struct sched_policy *policy;
+	const struct sched_sync *sync;
 	struct sched_params params;
 	struct sched_pcpu *pcpus;
 	u32 nr_pcpus;
 	struct sched_vm *vms;
 	u32 nr_vms;
-	u64 nr_queued; /* vCPUs queued on any pCPU, to let idlers steal */
+	u64 nr_queued; /* vCPUs queued on any pCPU, to let idlers steal
+			* (atomic) */
 	u64 nr_decisions;
+	u64 nr_balanced; /* vCPUs moved by periodic load balancing (racy sum) */
 	u64 next_refill; /* policy: time of the next accounting */
 	u32 refill_epoch;
 };
@@ -145,8 +171,12 @@ bool sched_add_vcpu(struct sched *s, struct sched_vm *vm,
 struct sched_vcpu *sched_schedule(struct sched *s, u32 cpu, u64 now,
 				  u64 *slice_ns);
 bool sched_tick(struct sched *s, u32 cpu, u64 now);
-/* Returns the pCPU that should call sched_schedule, or -1. */
+/* Any pCPU: make a BLOCKED vCPU runnable. Returns the pCPU whose inbox now
+ * holds it (the caller interrupts that pCPU, which then calls
+ * sched_drain_inbox), or -1 when @v was not BLOCKED (someone else won). */
 s32 sched_vcpu_wake(struct sched *s, struct sched_vcpu *v, u64 now);
+/* On @cpu: queue the vCPUs woken for it. True: call sched_schedule. */
+bool sched_drain_inbox(struct sched *s, u32 cpu, u64 now);
 /* The running vCPU halts / yields; its pCPU then calls sched_schedule. */
 void sched_vcpu_block(struct sched *s, struct sched_vcpu *v, u64 now);
 void sched_vcpu_yield(struct sched *s, struct sched_vcpu *v, u64 now);

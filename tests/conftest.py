@@ -44,17 +44,18 @@ def make_iso(iso, cmdline, modules=()):
 
 
 def boot(name, cmdline, smp=1, mem="256M", firmware="bios", modules=(),
-         timeout=BOOT_TIMEOUT_S, keys=(), qemu_args=()):
+         timeout=BOOT_TIMEOUT_S, keys=(), qemu_args=(), tcg_thread="multi"):
     """Boot an ISO built for this test; return its console and exit code.
     @keys: (regex, bytes) pairs: once the console shows a line matching
-    the regex, the bytes are typed on the serial console."""
+    the regex, the bytes are typed on the serial console.
+    @tcg_thread: "multi" (a host thread per emulated CPU) or "single"."""
     LOGS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
         iso = tmp / "holdfast.iso"
         make_iso(iso, f"{cmdline} debug_exit={DEBUG_EXIT_PORT:#x}", modules)
         cmd = ["qemu-system-x86_64", "-machine", "pc",
-               "-accel", "tcg,thread=multi", "-cpu", "max",
+               "-accel", f"tcg,thread={tcg_thread}", "-cpu", "max",
                "-smp", str(smp), "-m", mem, "-cdrom", str(iso), "-boot", "d",
                "-display", "none", "-serial", "stdio", "-monitor", "none",
                "-no-reboot", "-device",

@@ -64,6 +64,7 @@ static void xcall_handle(struct regs *r)
 static void kick_handle(struct regs *r)
 {
 	(void)r; /* the interrupted loop re-checks its requests */
+	vsched_drain_inbox();
 }
 
 static void timer_tick(struct regs *r)

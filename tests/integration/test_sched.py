@@ -29,14 +29,20 @@ def test_weights_two_to_one_give_shares_near_two_to_one():
 
 
 def test_pinned_vcpus_never_run_elsewhere():
+    # pinned: both vCPUs on CPU 2; split: vCPU 0 on CPU 1, vCPU 1 on CPU 0;
+    # free: anywhere, so the others' CPUs are contended.
     b = boot("sched-pin", "console=com1 sched=credit", smp=3,
              modules=[f"{GOOD} vm=pinned elf vcpus=2 memory=16M pin=2 -- passes=600",
+                      f"{GOOD} vm=split elf vcpus=2 memory=16M pin=1/0 -- passes=600",
                       f"{GOOD} vm=free elf vcpus=3 memory=16M -- passes=600"])
     assert b.rc == EXIT_SUCCESS, b
-    assert "[pinned] good: done, 2 vcpus, all checksums ok" in b.output, b
-    assert "[free] good: done, 3 vcpus, all checksums ok" in b.output, b
+    for name, n in (("pinned", 2), ("split", 2), ("free", 3)):
+        assert f"[{name}] good: done, {n} vcpus, all checksums ok" in b.output, b
     for v in sched_lines(b, "pinned"):
         assert v["ran_on"] == "4", (v, b)  # CPU 2 only
+    assert [v["ran_on"] for v in sched_lines(b, "split")] == ["2", "1"], b
+    # The unpinned VM did move between CPUs (so the masks can tell).
+    assert any(v["ran_on"] not in ("1", "2", "4") for v in sched_lines(b, "free")), b
 
 
 def test_vm_with_more_vcpus_than_cpus_runs():

@@ -308,8 +308,10 @@ static void on_wake(struct sim_vcpu *v, u64 now)
 		v->remaining = rand_exp(cfg.wl == WL_LOCK ? cfg.compute_ns :
 							    cfg.run_ns);
 	v->woke_at = now;
+	/* The woken vCPU lands in the chosen pCPU's inbox; the IPI that
+	 * follows in the hypervisor is instant here. */
 	cpu = sched_vcpu_wake(&sched, &v->sv, now);
-	if (cpu >= 0) {
+	if (cpu >= 0 && sched_drain_inbox(&sched, (u32)cpu, now)) {
 		settle((u32)cpu, now);
 		resched((u32)cpu, now);
 	}
@@ -486,8 +488,9 @@ static int report(double wall_s)
 	printf("spin_ms: total=%.3f on_preempted_holder=%.3f\n", spin_ns / 1e6,
 	       lhp_spin_ns / 1e6);
 	printf("steal_ms_per_vcpu: %.3f\n", steal / 1e6 / cfg.nr_vcpus);
-	printf("preemptions: %llu migrations: %llu\n",
-	       (unsigned long long)preempt, (unsigned long long)migr);
+	printf("preemptions: %llu migrations: %llu balanced: %llu\n",
+	       (unsigned long long)preempt, (unsigned long long)migr,
+	       (unsigned long long)sched.nr_balanced);
 	printf("decisions: %llu per_wall_s=%.0f wall_s=%.3f\n",
 	       (unsigned long long)sched.nr_decisions,
 	       sched.nr_decisions / (wall_s > 0 ? wall_s : 1e-9), wall_s);

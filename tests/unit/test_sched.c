@@ -77,10 +77,20 @@ static u64 rig_rand(void)
 }
 
 /* Block a running vCPU or wake a blocked one, at random. */
+/* A wake-up as the hypervisor does it: the vCPU lands in the chosen pCPU's
+ * inbox, the "IPI" makes that pCPU drain it and reschedule if told to. */
+static s32 rig_wake(struct sched_vcpu *v)
+{
+	s32 cpu = sched_vcpu_wake(&r.s, v, r.now);
+
+	if (cpu >= 0 && sched_drain_inbox(&r.s, (u32)cpu, r.now))
+		rig_resched((u32)cpu);
+	return cpu;
+}
+
 static void rig_churn(void)
 {
 	struct sched_vcpu *v = &r.v[rig_rand() % r.nr_v];
-	s32 cpu;
 
 	if (v->state == SCHED_RUNNING) {
 		u32 c = v->pcpu;
@@ -90,9 +100,7 @@ static void rig_churn(void)
 		rig_resched(c);
 	} else if (v->state == SCHED_BLOCKED) {
 		r.last_stop[v->id] = r.now;
-		cpu = sched_vcpu_wake(&r.s, v, r.now);
-		if (cpu >= 0)
-			rig_resched((u32)cpu);
+		rig_wake(v);
 	}
 	r.next_churn = r.now + 500000 + rig_rand() % (3 * MS);
 }
@@ -124,12 +132,8 @@ static void rig_run(u64 until, bool churn)
 
 static void rig_start_all(void)
 {
-	for (u32 i = 0; i < r.nr_v; i++) {
-		s32 cpu = sched_vcpu_wake(&r.s, &r.v[i], r.now);
-
-		if (cpu >= 0)
-			rig_resched((u32)cpu);
-	}
+	for (u32 i = 0; i < r.nr_v; i++)
+		rig_wake(&r.v[i]);
 }
 
 static double run_share(u32 vm, u64 elapsed)
@@ -261,14 +265,14 @@ static void test_wake_boost_preempts(void **state)
 	sched_add_vm(&r.s, &r.vm[1], 1, 256, 0);
 	hog = rig_vcpu(0, NULL);
 	io = rig_vcpu(1, NULL);
-	assert_int_equal(sched_vcpu_wake(&r.s, hog, 0), 0); /* idle pCPU */
-	rig_resched(0);
+	assert_int_equal(rig_wake(hog), 0); /* idle pCPU */
 	assert_ptr_equal(r.p[0].curr, hog);
 	rig_run(100 * MS, false);
 	io->credit = 5 * MS; /* as if it had banked credit while blocked */
 	r.now += 5 * MS;
 	cpu = sched_vcpu_wake(&r.s, io, r.now);
 	assert_int_equal(cpu, 0);
+	assert_true(sched_drain_inbox(&r.s, 0, r.now)); /* boost preempts */
 	rig_resched(0);
 	assert_ptr_equal(r.p[0].curr, io);
 	assert_int_equal(hog->acct.preemptions, 1);

@@ -282,6 +282,8 @@ static void test_option_values(void **state)
 	assert_true(vm_named("f")->memory == VM_DEFAULT_MEMORY);
 }
 
+#define M "expected CPU numbers and ranges such as 0-3,6, or one such set per vCPU separated by '/'"
+
 static void test_scheduling_options(void **state)
 {
 	const struct vm_config *a;
@@ -290,22 +292,35 @@ static void test_scheduling_options(void **state)
 	assert_int_equal(PARSE("vm=a elf weight=512 cap=150 pin=0-2,5,64-65",
 			       "vm=b elf", "vm=c elf weight=0", "vm=d elf pin=3-1",
 			       "vm=e elf pin=1,x", "vm=f elf pin=256",
-			       "vm=g elf cap=lots"),
-			 2);
+			       "vm=g elf cap=lots", "vm=h elf vcpus=3 pin=2/3/0-1",
+			       "vm=i elf vcpus=3 pin=2/3", "vm=j elf vcpus=2 pin=2//3",
+			       "vm=k elf vcpus=2 pin=1/"),
+			 3);
 	EXPECT("vm c: option weight=0: expected 1 to 65535",
-	       "vm d: option pin=3-1: expected CPU numbers and ranges such as 0-3,6",
-	       "vm e: option pin=1,x: expected CPU numbers and ranges such as 0-3,6",
-	       "vm f: option pin=256: expected CPU numbers and ranges such as 0-3,6",
-	       "vm g: option cap=lots: expected a percentage of one CPU (0 = no cap)");
+	       "vm d: option pin=3-1: " M,
+	       "vm e: option pin=1,x: " M,
+	       "vm f: option pin=256: " M,
+	       "vm g: option cap=lots: expected a percentage of one CPU (0 = no cap)",
+	       "vm j: option pin=2//3: " M,
+	       "vm k: option pin=1/: " M,
+	       "vm i: option pin: 2 CPU sets for 3 vCPUs (give one set, or one per vCPU)");
 	a = vm_named("a");
 	assert_int_equal(a->weight, 512);
 	assert_int_equal(a->cap, 150);
-	assert_true(a->has_pin);
-	assert_true(a->pin[0] == 0x27ull);
-	assert_true(a->pin[1] == 0x3ull);
+	assert_int_equal(a->pin_sets, 1);
+	assert_true(a->pin[0][0] == 0x27ull);
+	assert_true(a->pin[0][1] == 0x3ull);
+	/* One set serves every vCPU. */
+	assert_ptr_equal(vm_config_pin(a, 5), a->pin[0]);
 	assert_int_equal(vm_named("b")->weight, 256);
 	assert_int_equal(vm_named("b")->cap, 0);
-	assert_false(vm_named("b")->has_pin);
+	assert_int_equal(vm_named("b")->pin_sets, 0);
+	assert_null(vm_config_pin(vm_named("b"), 0));
+	a = vm_named("h");
+	assert_int_equal(a->pin_sets, 3);
+	assert_true(vm_config_pin(a, 0)[0] == 0x4ull);
+	assert_true(vm_config_pin(a, 1)[0] == 0x8ull);
+	assert_true(vm_config_pin(a, 2)[0] == 0x3ull);
 }
 
 static void test_unknown_options(void **state)
