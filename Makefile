@@ -34,7 +34,7 @@ HV_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-stack-protector \
 HV_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,linker.ld \
 	-Wl,-z,max-page-size=0x1000 -Wl,--build-id=none -Wl,-z,noexecstack
 
-HV_DIRS := boot arch/x86 arch/x86/svm kernel paravirt sched
+HV_DIRS := boot arch/x86 arch/x86/svm arch/x86/vmx kernel paravirt sched
 HV_SRCS := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
 HV_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(HV_SRCS))
 

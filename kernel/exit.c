@@ -21,7 +21,8 @@ static const char *const reason_names[EXIT_REASON_COUNT] = {
 	[EXIT_PAUSE] = "pause", [EXIT_HYPERCALL] = "hypercall",
 	[EXIT_GPA_FAULT] = "npf", [EXIT_EXCEPTION] = "exception",
 	[EXIT_BAD_INSN] = "bad_insn", [EXIT_TRIPLE_FAULT] = "triple_fault",
-	[EXIT_ENTRY_FAILED] = "entry_failed", [EXIT_UNKNOWN] = "unknown",
+	[EXIT_ENTRY_FAILED] = "entry_failed", [EXIT_HANDLED] = "handled",
+	[EXIT_UNKNOWN] = "unknown",
 };
 
 const char *exit_reason_name(enum vm_exit_reason reason)
@@ -47,7 +48,8 @@ bool exit_skip_insn(struct vcpu *v, const struct vm_exit *exit)
 static void exit_nothing(struct vcpu *v, const struct vm_exit *exit)
 {
 	/* Host interrupts and NMIs were taken by the host on the way out;
-	 * interrupt windows are used by the next event delivery. */
+	 * interrupt windows are used by the next event delivery; the
+	 * backend finished what it handled. */
 	(void)v;
 	(void)exit;
 }
@@ -171,6 +173,7 @@ static const exit_handler_fn exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_BAD_INSN] = exit_bad_insn,
 	[EXIT_TRIPLE_FAULT] = exit_triple_fault,
 	[EXIT_ENTRY_FAILED] = exit_fatal,
+	[EXIT_HANDLED] = exit_nothing,
 	[EXIT_UNKNOWN] = exit_fatal,
 };
 

@@ -35,9 +35,20 @@
 static bool x2apic;
 static volatile u32 *xapic_mmio;
 
+/* The 8259 PICs stay masked: every host interrupt comes through the LAPIC.
+ * Bochs raises the PIC's INTR line on CPU 0 even with LINT0 masked, and
+ * its BIOS leaves IRQ0 (the PIT) unmasked at vector 8: a "double fault". */
+static void legacy_pic_mask(void)
+{
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+}
+
 void lapic_choose_mode(void)
 {
 	u64 base = rdmsr(MSR_APIC_BASE);
+
+	legacy_pic_mask();
 
 	x2apic = (cpuid(1).ecx & (1u << 21)) || (base & APIC_BASE_EXTD);
 	xapic_mmio = (volatile u32 *)(uintptr_t)(base & ~0xfffull & 0xfffffffffull);
