@@ -43,7 +43,7 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. \
 # Host unit tests: tests/unit/test_NAME.c links with the pure sources below.
 UNIT_TESTS := multiboot2 pmem acpi cmdline format insn guest_walk elf_loader \
 	vm_config svm_exit vlapic vioapic vuart guest_acpi bzimage sched
-UNIT_TESTS += vlapic_timer pvclock
+UNIT_TESTS += vlapic_timer pvclock vmx_exit
 unit_srcs_multiboot2 := kernel/multiboot2.c
 unit_srcs_vlapic_timer := kernel/vlapic.c kernel/vlapic_timer.c kernel/vlapic_ipi.c
 unit_srcs_pvclock := paravirt/pvclock.c
@@ -52,6 +52,7 @@ unit_srcs_guest_walk := arch/x86/guest_walk.c
 unit_srcs_elf_loader := kernel/elf_loader.c
 unit_srcs_vm_config := kernel/vm_config.c kernel/cmdline.c kernel/format.c
 unit_srcs_svm_exit := arch/x86/svm/svm_exit.c
+unit_srcs_vmx_exit := arch/x86/vmx/vmx_exit.c arch/x86/vmx/vmx_error.c
 unit_srcs_vlapic := kernel/vlapic.c kernel/vlapic_timer.c kernel/vlapic_ipi.c
 unit_srcs_vioapic := kernel/vioapic.c
 unit_srcs_vuart := kernel/vuart.c
