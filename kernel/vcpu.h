@@ -55,6 +55,9 @@ struct vcpu {
 	struct sched_vcpu sv;
 	struct guest_xstate xs;
 	u64 sleep_deadline_tsc;
+	/* 1 + the CPU inside vcpu_run() for it, 0 when none: two CPUs must
+	 * never run one vCPU (checked, see vsched_cpu_loop). */
+	u32 running_on;
 	u64 ran_on[4];  /* CPUs it has run on, bit per CPU (for pin= checks) */
 
 	/* Shared: written by any CPU with atomics. */

@@ -2,6 +2,7 @@
 #include "kernel/console.h"
 #include "kernel/console_input.h"
 #include "kernel/options.h"
+#include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/spinlock.h"
 #include "kernel/time.h"
@@ -237,7 +238,6 @@ static void vsched_leave(struct percpu *pc, struct vcpu *v, enum vcpu_leave why)
 {
 	u64 flags;
 
-	guest_state_save(&v->xs);
 	timer_set_guest_deadline(0);
 	if (why == VCPU_LEAVE_PREEMPTED)
 		return; /* the next decision requeues it */
@@ -260,6 +260,20 @@ static void vsched_leave(struct percpu *pc, struct vcpu *v, enum vcpu_leave why)
 		vm_vcpu_exited(v->vm);
 }
 
+/* The scheduler's central promise, checked: a vCPU runs on one CPU at a
+ * time. Breaking it would corrupt the guest silently (two CPUs entering
+ * one VMCB), so it stops the hypervisor with both CPUs named. */
+static void vsched_claim(struct vcpu *v, struct percpu *pc)
+{
+	u32 none = 0;
+
+	if (!__atomic_compare_exchange_n(&v->running_on, &none, pc->index + 1,
+					 false, __ATOMIC_ACQUIRE,
+					 __ATOMIC_RELAXED))
+		panic("scheduler: vm %s vcpu %u picked on CPU %u while CPU %u runs it",
+		      v->vm->name, v->index, pc->index, none - 1);
+}
+
 void vsched_cpu_loop(void)
 {
 	struct percpu *pc = this_cpu();
@@ -267,6 +281,7 @@ void vsched_cpu_loop(void)
 	for (;;) {
 		struct sched_vcpu *sv;
 		u64 slice = 0, flags;
+		enum vcpu_leave why;
 
 		console_input_process();
 		flags = rq_lock_irq(pc->index);
@@ -288,8 +303,12 @@ void vsched_cpu_loop(void)
 		v->ran_on[pc->index / 64] |= 1ull << (pc->index % 64);
 		pc->slice_end_tsc = rdtsc() + ns_to_tsc(slice);
 		timer_reprogram();
+		vsched_claim(v, pc);
 		guest_state_load(&v->xs);
-		vsched_leave(pc, v, vcpu_run(v));
+		why = vcpu_run(v);
+		guest_state_save(&v->xs);
+		__atomic_store_n(&v->running_on, 0, __ATOMIC_RELEASE);
+		vsched_leave(pc, v, why);
 	}
 }
 

@@ -20,6 +20,10 @@ EXIT_FAILURE = (0x11 << 1) | 1
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 BOOT_TIMEOUT_S = 300  # backstop only: every test ends on an isa-debug-exit
+# Another QEMU build, e.g. one unpacked from bookworm-backports, and the
+# firmware folders it needs first (colon-separated, each passed as -L).
+QEMU = os.environ.get("HOLDFAST_QEMU", "qemu-system-x86_64")
+QEMU_DATA = [d for d in os.environ.get("HOLDFAST_QEMU_DATA", "").split(":") if d]
 
 
 class Boot:
@@ -54,7 +58,7 @@ def boot(name, cmdline, smp=1, mem="256M", firmware="bios", modules=(),
         tmp = pathlib.Path(tmp)
         iso = tmp / "holdfast.iso"
         make_iso(iso, f"{cmdline} debug_exit={DEBUG_EXIT_PORT:#x}", modules)
-        cmd = ["qemu-system-x86_64", "-machine", "pc",
+        cmd = [QEMU, *[a for d in QEMU_DATA for a in ("-L", d)], "-machine", "pc",
                "-accel", f"tcg,thread={tcg_thread}", "-cpu", "max",
                "-smp", str(smp), "-m", mem, "-cdrom", str(iso), "-boot", "d",
                "-display", "none", "-serial", "stdio", "-monitor", "none",
