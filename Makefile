@@ -5,13 +5,20 @@
 # listed. `make deps` installs what is missing (with sudo when not root).
 DEBIAN_PACKAGES := build-essential binutils python3 python3-pytest \
 	libcmocka-dev grub-common grub-pc-bin grub-efi-amd64-bin xorriso \
-	mtools qemu-system-x86 ovmf busybox-static libc6-dev gzip
+	mtools qemu-system-x86 ovmf busybox-static libc6-dev gzip \
+	bochs bochsbios vgabios
 
 BUILD := build
 PYTHON := /usr/bin/python3
 SMP ?= 6
 MEM ?= 1G
 FIRMWARE ?= bios
+# make run-bochs: the demo under Bochs (Intel VT-x). BOCHS_SERIAL= names a
+# file for the console instead of the terminal.
+BOCHS_CPUS ?= 2
+BOCHS_MEM ?= 768
+BOCHS_SERIAL ?= /dev/stdout
+BOCHS_IPS ?= 50000000
 HV_CMDLINE ?= console=com1
 
 # The Linux guest: Debian's stock kernel and the project's busybox
@@ -69,7 +76,8 @@ UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 .SECONDEXPANSION:
 
 .PHONY: all iso run test unit deps check-build-tools check-iso-tools \
-	check-run-tools clean guest-linux bench test-overcommit
+	check-run-tools clean guest-linux bench test-overcommit run-bochs \
+	check-bochs-tools
 
 all: $(BUILD)/holdfast.elf guests
 
@@ -90,6 +98,11 @@ check-iso-tools:
 
 check-run-tools:
 	$(call need,qemu-system-x86_64,qemu-system-x86)
+
+check-bochs-tools:
+	$(call need,bochs,bochs)
+	@test -r /usr/share/bochs/BIOS-bochs-latest || { echo "holdfast: the Bochs BIOS is missing: install the Debian package 'bochsbios'" >&2; exit 1; }
+	@test -r /usr/share/vgabios/vgabios.bin || { echo "holdfast: the VGA BIOS is missing: install the Debian package 'vgabios'" >&2; exit 1; }
 
 deps:
 	@boot/install-deps.sh $(DEBIAN_PACKAGES)
@@ -127,6 +140,28 @@ $(BUILD)/demo.iso: $(BUILD)/holdfast.elf guest-linux | check-iso-tools
 run: $(BUILD)/demo.iso | check-run-tools
 	boot/run-qemu.sh --iso $< --smp $(SMP) --mem $(MEM) \
 		--firmware $(FIRMWARE) $(if $(ACCEL),--accel $(ACCEL))
+
+# The Bochs demo: one Linux VM with 2 vCPUs (Bochs runs every emulated CPU
+# on one host thread: expect minutes to a shell). The bochsrc is generated
+# (boot/mkbochsrc.sh documents each line); Bochs never exits by itself and
+# has no window: Ctrl-C stops it (then type "quit" at its debugger prompt).
+BOCHS_MODULES := \
+	-m "$(abspath $(LINUX_KERNEL)) vm=alpha kernel vcpus=2 memory=256M -- $(LINUX_CMDLINE)" \
+	-m "$(abspath $(LINUX_INITRD)) vm=alpha initrd"
+
+$(BUILD)/bochs-demo.iso: $(BUILD)/holdfast.elf guest-linux | check-iso-tools
+	boot/mkiso.sh -o $@ -e $(BUILD)/holdfast.elf -c "$(HV_CMDLINE)" $(BOCHS_MODULES)
+
+$(BUILD)/bochsrc: $(BUILD)/bochs-demo.iso boot/mkbochsrc.sh FORCE | check-bochs-tools
+	boot/mkbochsrc.sh -o $@ --iso $(abspath $<) --cpus $(BOCHS_CPUS) \
+		--mem $(BOCHS_MEM) --serial $(BOCHS_SERIAL) --ips $(BOCHS_IPS)
+
+run-bochs: $(BUILD)/bochsrc
+	@echo c > $(BUILD)/bochs-commands
+	@echo "holdfast: Bochs (Intel VT-x), $(BOCHS_CPUS) CPUs, $(BOCHS_MEM) MiB; console: $(BOCHS_SERIAL)" >&2
+	cd $(BUILD) && bochs -q -rc bochs-commands -f bochsrc
+
+FORCE:
 
 unit: $(UNIT_BINS)
 

@@ -3,9 +3,8 @@
 #   run-qemu.sh --iso FILE [--smp N] [--mem SIZE] [--firmware bios|uefi]
 #               [--accel kvm|tcg] [-- EXTRA QEMU ARGS]
 # Default accelerator: nested KVM (-cpu host) when /dev/kvm works and the
-# host CPU shows svm (Holdfast's VT-x backend does not exist yet, so an Intel
-# host would boot a hypervisor that can start no VM); software emulation
-# (-cpu max, which emulates AMD-V) otherwise.
+# host CPU shows svm or vmx (Holdfast then runs its AMD-V or VT-x backend);
+# software emulation (-cpu max, which emulates AMD-V) otherwise.
 # QEMU's escape key is moved to Ctrl-T (Ctrl-T X leaves QEMU), so Ctrl-A
 # reaches Holdfast, whose console uses it to switch the input focus.
 set -eu
@@ -26,7 +25,7 @@ done
 if [ -z "$accel" ]; then
 	accel=tcg
 	if [ -r /dev/kvm ] && [ -w /dev/kvm ] &&
-		grep -qw svm /proc/cpuinfo; then
+		grep -qwE 'svm|vmx' /proc/cpuinfo; then
 		accel=kvm
 	fi
 fi

@@ -19,6 +19,14 @@
 /* Machine checks are the host's: their MSRs are not emulated. */
 #define CPUID_EDX_MCE_MCA ((1u << 7) | (1u << 14))
 #define CPUID6_EAX_ARAT (1u << 2)
+/* Thermal monitoring (its MSRs are the host's): ACPI, TM, TM2. */
+#define CPUID1_EDX_THERMAL ((1u << 22) | (1u << 29))
+#define CPUID1_ECX_TM2 (1u << 8)
+#define CPUID7_EBX_TSC_ADJUST (1u << 1) /* IA32_TSC_ADJUST is not emulated */
+/* XSAVES needs IA32_XSS, not emulated; XSAVEC goes with it so the guest
+ * keeps the standard format (Bochs's leaf 0xd.1 EBX gives the standard
+ * size, and Linux then warns about an XSAVE size mismatch). */
+#define CPUIDD1_EAX_XSAVEC_XSAVES ((1u << 1) | (1u << 3))
 #define CPUID81_ECX_PERFCTR_CORE (1u << 23)
 
 /* KVM paravirtual features (Linux uapi/asm/kvm_para.h). */
@@ -61,7 +69,8 @@ static struct cpuid_regs cpuid_filtered(struct vcpu *v, u32 leaf, u32 sub)
 		 * host has; MTRRs are not emulated. */
 		r.ecx |= CPUID1_ECX_HYPERVISOR | CPUID1_ECX_X2APIC |
 			 CPUID1_ECX_TSC_DEADLINE;
-		r.edx &= ~(CPUID1_EDX_MTRR | CPUID_EDX_MCE_MCA);
+		r.edx &= ~(CPUID1_EDX_MTRR | CPUID_EDX_MCE_MCA | CPUID1_EDX_THERMAL);
+		r.ecx &= ~CPUID1_ECX_TM2;
 		/* Initial APIC ID and logical CPU count are the VM's. */
 		r.ebx = (r.ebx & 0x0000ffffu) | (v->index << 24) |
 			((v->vm->nvcpus & 0xff) << 16);
@@ -73,8 +82,17 @@ static struct cpuid_regs cpuid_filtered(struct vcpu *v, u32 leaf, u32 sub)
 	case 0x8000001e: /* extended APIC ID */
 		r.eax = v->index;
 		break;
-	case 6: /* the vLAPIC timer keeps running in deep C-states */
-		r.eax |= CPUID6_EAX_ARAT;
+	case 6: /* the vLAPIC timer keeps running in deep C-states; no
+		 * thermal sensors or APERF/MPERF (host MSRs) */
+		r = (struct cpuid_regs){ CPUID6_EAX_ARAT, 0, 0, 0 };
+		break;
+	case 7:
+		if (sub == 0)
+			r.ebx &= ~CPUID7_EBX_TSC_ADJUST;
+		break;
+	case 0xd:
+		if (sub == 1)
+			r.eax &= ~CPUIDD1_EAX_XSAVEC_XSAVES;
 		break;
 	case 5: /* MONITOR/MWAIT leaf: hidden */
 	case 0xa: /* no performance counters */

@@ -2,13 +2,14 @@
  * mem* ones on its own, so they must exist even if nobody calls them). */
 #include "kernel/string.h"
 
+/* memcpy and memset are REP MOVSB/STOSB: fast on CPUs with ERMS, and on
+ * emulators one instruction instead of a loop per byte (zeroing a VM's
+ * RAM under Bochs went from a minute to seconds). DF is always clear. */
 void *memcpy(void *dst, const void *src, size_t n)
 {
-	u8 *d = dst;
-	const u8 *s = src;
+	void *d = dst;
 
-	while (n--)
-		*d++ = *s++;
+	asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
 	return dst;
 }
 
@@ -26,10 +27,9 @@ void *memmove(void *dst, const void *src, size_t n)
 
 void *memset(void *dst, int c, size_t n)
 {
-	u8 *d = dst;
+	void *d = dst;
 
-	while (n--)
-		*d++ = (u8)c;
+	asm volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
 	return dst;
 }
 
