@@ -166,6 +166,13 @@ bool timer_interrupt(void)
 		if (pc->next_tick_tsc <= now) /* fell behind: do not burst */
 			pc->next_tick_tsc = now + tsc_hz / TICK_HZ;
 	}
+	/* A guest deadline that has passed did its job (the vCPU loop
+	 * polls its vLAPIC before the next entry and sets the next one).
+	 * Re-arming for it would fire at once, again and again, while the
+	 * CPU is busy in an exit handler: under Bochs, whose LAPIC timer
+	 * tick is 16 instructions, that left the host no time to run. */
+	if (pc->guest_deadline_tsc && pc->guest_deadline_tsc <= now)
+		pc->guest_deadline_tsc = 0;
 	timer_program(pc);
 	return tick;
 }
