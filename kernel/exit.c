@@ -21,7 +21,8 @@ static const char *const reason_names[EXIT_REASON_COUNT] = {
 	[EXIT_PAUSE] = "pause", [EXIT_HYPERCALL] = "hypercall",
 	[EXIT_GPA_FAULT] = "npf", [EXIT_EXCEPTION] = "exception",
 	[EXIT_BAD_INSN] = "bad_insn", [EXIT_TRIPLE_FAULT] = "triple_fault",
-	[EXIT_ENTRY_FAILED] = "entry_failed", [EXIT_HANDLED] = "handled",
+	[EXIT_ENTRY_FAILED] = "entry_failed", [EXIT_SKIP] = "skip",
+	[EXIT_HANDLED] = "handled",
 	[EXIT_UNKNOWN] = "unknown",
 };
 
@@ -78,6 +79,11 @@ static void exit_hlt(struct vcpu *v, const struct vm_exit *exit)
 		v->state = VCPU_HALTED;
 	else if (!v->nmi_pending)
 		v->state = VCPU_FINISHED;
+}
+
+static void exit_skip(struct vcpu *v, const struct vm_exit *exit)
+{
+	exit_skip_insn(v, exit);
 }
 
 static void exit_pause(struct vcpu *v, const struct vm_exit *exit)
@@ -173,6 +179,7 @@ static const exit_handler_fn exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_BAD_INSN] = exit_bad_insn,
 	[EXIT_TRIPLE_FAULT] = exit_triple_fault,
 	[EXIT_ENTRY_FAILED] = exit_fatal,
+	[EXIT_SKIP] = exit_skip,
 	[EXIT_HANDLED] = exit_nothing,
 	[EXIT_UNKNOWN] = exit_fatal,
 };

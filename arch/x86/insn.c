@@ -301,6 +301,9 @@ static enum insn_status insn_decode_0f(struct insn_cursor *c, struct insn *out)
 	case 0x32:
 		out->kind = INSN_RDMSR;
 		return INSN_OK;
+	case 0x08:
+		out->kind = INSN_INVD;
+		return INSN_OK;
 	case 0x01:
 		return insn_decode_0f01(c, out);
 	case 0xb6:

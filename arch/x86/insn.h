@@ -30,6 +30,7 @@ enum insn_kind {
 	INSN_PAUSE,
 	INSN_RDTSC,
 	INSN_RDTSCP,
+	INSN_INVD,             /* 0F 08 */
 	INSN_MOV_TO_MEM,       /* 88, 89, A2, A3: register -> memory */
 	INSN_MOV_FROM_MEM,     /* 8A, 8B, A0, A1: memory -> register */
 	INSN_MOV_IMM_TO_MEM,   /* C6 /0, C7 /0: immediate -> memory */

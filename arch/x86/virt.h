@@ -33,6 +33,10 @@ enum vm_exit_reason {
 			     * use (VMRUN, VMLOAD, STGI, VMXON...): #UD */
 	EXIT_TRIPLE_FAULT,  /* shutdown */
 	EXIT_ENTRY_FAILED,  /* the CPU refused the guest state */
+	EXIT_SKIP,          /* an instruction that must not run natively but
+			     * means nothing to a guest (INVD would drop the
+			     * host's dirty cache lines): completed by
+			     * stepping over it */
 	EXIT_HANDLED,       /* completed by the backend itself (VT-x: CR0/CR4
 			     * writes to bits VMX forces, XSETBV, INVD) */
 	EXIT_UNKNOWN,       /* anything else: stops the VM with a dump */

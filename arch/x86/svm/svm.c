@@ -253,9 +253,17 @@ static u64 svm_get_reg(struct vcpu *v, enum vcpu_reg reg)
 
 static void svm_set_reg(struct vcpu *v, enum vcpu_reg reg, u64 val)
 {
+	struct vmcb *vmcb = to_svm(v)->vmcb;
+
 	if (reg == VREG_EFER)
 		val |= EFER_SVME;
-	*svm_reg_slot(&to_svm(v)->vmcb->save, reg) = val;
+	*svm_reg_slot(&vmcb->save, reg) = val;
+	/* Moving RIP completes an instruction: an STI or MOV SS shadow ends
+	 * with it. Left set, `sti; hlt` would keep the woken vCPU from ever
+	 * taking the interrupt that woke it (each entry asks for a window,
+	 * the guest halts again first). */
+	if (reg == VREG_RIP)
+		vmcb->control.interrupt_shadow &= ~1ull;
 }
 
 static struct vmcb_seg *svm_seg_slot(struct vmcb_save *sv, enum vcpu_seg seg)

@@ -75,6 +75,9 @@ void svm_translate_exit(const struct vmcb *vmcb, struct vm_exit *exit)
 	case SVM_EXIT_PAUSE:
 		exit->reason = EXIT_PAUSE;
 		break;
+	case SVM_EXIT_INVD:
+		exit->reason = EXIT_SKIP;
+		break;
 	case SVM_EXIT_VMMCALL:
 		exit->reason = EXIT_HYPERCALL;
 		break;
