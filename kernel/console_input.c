@@ -3,6 +3,7 @@
 #include "kernel/percpu.h"
 #include "kernel/vm.h"
 #include "kernel/vsched.h"
+#include "kernel/time.h"
 #include "arch/x86/uart16550.h"
 
 #define CTRL_A 0x01
@@ -25,6 +26,7 @@ static void console_command(int key)
 				vm->stopping ? "stopped" : "running", vm->nvcpus,
 				vm->memory >> 20);
 			vm_print_counters(vm);
+			vm_print_lhp(vm);
 			if (vsched_enabled())
 				vsched_print_vm(vm);
 			for (u32 c = 0; c < vm->nvcpus; c++)
@@ -45,6 +47,26 @@ static void console_command(int key)
 	}
 }
 
+/* A byte for @vm now would overrun its UART: hold it, for at most
+ * INPUT_HOLD_MS (a guest that stopped reading must not keep the Ctrl-A
+ * focus switch behind it forever; its bytes then overrun as on a real
+ * line). */
+#define INPUT_HOLD_MS 2000
+static u64 held_since_ms;
+
+static bool vm_console_wants_wait(struct vm *vm)
+{
+	u64 now = time_since_boot_ns() / 1000000;
+
+	if (vm->stopping || !vuart_rx_full(&vm->uart)) {
+		held_since_ms = 0;
+		return false;
+	}
+	if (!held_since_ms)
+		held_since_ms = now;
+	return now - held_since_ms < INPUT_HOLD_MS;
+}
+
 static void focus_announce(void)
 {
 	if (!focus)
@@ -60,7 +82,8 @@ static void deliver(int key)
 		console_command(key);
 		return;
 	}
-	/* A full receive FIFO drops the byte, as a real UART would. */
+	/* Held while the FIFO is full (console_input_process), for a while:
+	 * after that a full FIFO drops the byte, as a real UART would. */
 	vuart_receive(&vms[focus - 1]->uart, (u8)key);
 }
 
@@ -108,13 +131,23 @@ void console_input_pull(void)
 			ring_pull(&rings[1 + i], vms[i]->cfg->serial_port);
 }
 
+/* Typed bytes wait in the ring while the focused VM's receive FIFO is
+ * full (a paste is paced to the guest's reading, not dropped as an
+ * overrun); keys for the hypervisor are taken at once. */
 void console_input_process(void)
 {
 	if (this_cpu()->index != 0)
 		return;
-	for (struct input_ring *r = &rings[0]; r->tail != r->head; r->tail++)
-		console_key(r->bytes[r->tail % INPUT_RING]);
+	for (struct input_ring *r = &rings[0]; r->tail != r->head; r->tail++) {
+		u8 key = r->bytes[r->tail % INPUT_RING];
+
+		if (focus && key != CTRL_A && !ctrl_a_pending &&
+		    vm_console_wants_wait(vms[focus - 1]))
+			return;
+		console_key(key);
+	}
 	for (u32 i = 0; i < vm_count; i++)
-		for (struct input_ring *r = &rings[1 + i]; r->tail != r->head; r->tail++)
+		for (struct input_ring *r = &rings[1 + i];
+		     r->tail != r->head && !vm_console_wants_wait(vms[i]); r->tail++)
 			vuart_receive(&vms[i]->uart, r->bytes[r->tail % INPUT_RING]);
 }

@@ -1,6 +1,7 @@
 /* The exit table: every vendor-neutral exit reason has exactly one handler
  * here or in the exit_*.c file it names. */
 #include "kernel/exit.h"
+#include "paravirt/pv_unhalt.h"
 #include "kernel/console.h"
 #include "kernel/vm.h"
 #include "paravirt/hypercall.h"
@@ -73,10 +74,13 @@ static void exit_hlt(struct vcpu *v, const struct vm_exit *exit)
 {
 	if (!exit_skip_insn(v, exit))
 		return;
-	/* With interrupts off nothing but an NMI could wake it: that vCPU
-	 * has finished its work. */
+	/* With interrupts off only an NMI could wake it: the vCPU has
+	 * finished its work, unless the VM has PV_UNHALT, where a KICK_CPU
+	 * hypercall wakes it too (Linux's PV spinlock waiters). */
 	if (vcpu_get_reg(v, VREG_RFLAGS) & RFLAGS_IF_BIT)
 		v->state = VCPU_HALTED;
+	else if (v->vm->cfg->lhp & LHP_KVMPV)
+		pv_park(v);
 	else if (!v->nmi_pending)
 		v->state = VCPU_FINISHED;
 }

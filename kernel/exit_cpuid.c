@@ -33,19 +33,27 @@
 #define KVM_FEATURE_NOP_IO_DELAY (1u << 1)
 #define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
 #define KVM_FEATURE_CLOCKSOURCE_STABLE_BIT (1u << 24)
+#define KVM_FEATURE_STEAL_TIME (1u << 5)
+#define KVM_FEATURE_PV_UNHALT (1u << 7)
+#define KVM_FEATURE_PV_SCHED_YIELD (1u << 13)
 #define KVM_FEATURES (KVM_FEATURE_NOP_IO_DELAY | KVM_FEATURE_CLOCKSOURCE2 | \
 		      KVM_FEATURE_CLOCKSOURCE_STABLE_BIT)
+/* lhp=kvmpv: what Linux needs for PV qspinlock (PV_UNHALT) and
+ * vcpu_is_preempted / PV sched-yield (STEAL_TIME, PV_SCHED_YIELD). */
+#define KVM_FEATURES_LHP (KVM_FEATURE_STEAL_TIME | KVM_FEATURE_PV_UNHALT | \
+			  KVM_FEATURE_PV_SCHED_YIELD)
 #define CPUID81_ECX_VIRT_EXT (1u << 2) /* AMD's virtualization extension */
 #define CPUID81_ECX_MONITORX (1u << 29)
 
-static struct cpuid_regs cpuid_hypervisor_leaf(u32 leaf)
+static struct cpuid_regs cpuid_hypervisor_leaf(const struct vcpu *v, u32 leaf)
 {
 	switch (leaf) {
 	case HF_CPUID_KVM_SIGNATURE:
 		return (struct cpuid_regs){ HF_CPUID_KVM_FEATURES,
 			KVM_SIGNATURE_EBX, KVM_SIGNATURE_ECX, KVM_SIGNATURE_EDX };
 	case HF_CPUID_KVM_FEATURES:
-		return (struct cpuid_regs){ KVM_FEATURES, 0, 0, 0 };
+		return (struct cpuid_regs){ KVM_FEATURES |
+			(v->vm->cfg->lhp & LHP_KVMPV ? KVM_FEATURES_LHP : 0), 0, 0, 0 };
 	case HF_CPUID_SIGNATURE:
 		return (struct cpuid_regs){ HF_CPUID_FEATURES, HF_SIGNATURE_EBX,
 			HF_SIGNATURE_ECX, HF_SIGNATURE_EDX };
@@ -60,7 +68,7 @@ static struct cpuid_regs cpuid_filtered(struct vcpu *v, u32 leaf, u32 sub)
 	struct cpuid_regs r;
 
 	if (leaf >= 0x40000000 && leaf < 0x50000000)
-		return cpuid_hypervisor_leaf(leaf);
+		return cpuid_hypervisor_leaf(v, leaf);
 	r = cpuid_count(leaf, sub);
 	switch (leaf) {
 	case 1:

@@ -10,6 +10,7 @@
 #include "kernel/vm.h"
 #include "arch/x86/cpu.h"
 #include "paravirt/kvmclock.h"
+#include "paravirt/steal_time.h"
 
 #define VEC_GP 13
 #define MSR_TSC 0x10
@@ -40,6 +41,9 @@ static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
 	case MSR_KVM_WALL_CLOCK_NEW:
 	case MSR_KVM_SYSTEM_TIME_NEW:
 		return kvmclock_msr_read(v, msr, val);
+	case MSR_KVM_STEAL_TIME: /* only where CPUID offers it, as KVM */
+		*val = steal_time_msr_value(v);
+		return v->vm->cfg->lhp & LHP_KVMPV;
 	case MSR_EFER_ADDR:
 		*val = vcpu_get_reg(v, VREG_EFER);
 		return true;
@@ -86,6 +90,9 @@ static bool msr_write(struct vcpu *v, u32 msr, u64 val)
 	case MSR_KVM_WALL_CLOCK_NEW:
 	case MSR_KVM_SYSTEM_TIME_NEW:
 		return kvmclock_msr_write(v, msr, val);
+	case MSR_KVM_STEAL_TIME:
+		return (v->vm->cfg->lhp & LHP_KVMPV) &&
+		       steal_time_msr_write(v, val);
 	case MSR_APIC_BASE_ADDR:
 		return vlapic_set_apic_base(&v->lapic, val);
 	case MSR_EFER_ADDR:

@@ -9,6 +9,7 @@
 #include "arch/x86/timer.h"
 #include "kernel/vsched.h"
 #include "kernel/console_input.h"
+#include "paravirt/pv_unhalt.h"
 
 #define RFLAGS_IF_BIT (1u << 9)
 #define VEC_NMI 2
@@ -110,8 +111,10 @@ static void vcpu_sleep(struct vcpu *v)
 
 static void vcpu_handle_requests(struct vcpu *v, u32 req)
 {
-	if (req & VCPU_REQ_INIT)
+	if (req & VCPU_REQ_INIT) {
+		pv_unpark(v);
 		vcpu_enter_wait_for_sipi(v);
+	}
 	if ((req & VCPU_REQ_SIPI) && v->state == VCPU_WAIT_SIPI)
 		vcpu_start_at_sipi(v, v->sipi_vector);
 }
@@ -136,7 +139,9 @@ enum vcpu_leave vcpu_run(struct vcpu *v)
 		vcpu_poll_timer(v);
 		if (v->state == VCPU_HALTED && vcpu_has_wakeup(v))
 			v->state = VCPU_RUNNABLE;
-		if (v->state == VCPU_WAIT_SIPI || v->state == VCPU_HALTED) {
+		pv_unpark_if_woken(v);
+		if (v->state == VCPU_WAIT_SIPI || v->state == VCPU_HALTED ||
+		    v->state == VCPU_PARKED) {
 			if (scheduled)
 				return VCPU_LEAVE_BLOCKED;
 			vcpu_sleep(v);

@@ -18,6 +18,20 @@ enum vcpu_state {
 	VCPU_HALTED,   /* HLT with interrupts on: waits for an interrupt */
 	VCPU_FINISHED, /* HLT with interrupts off, or its VM stopped */
 	VCPU_WAIT_SIPI, /* an AP after INIT: waits for a STARTUP IPI */
+	VCPU_PARKED,   /* HLT with interrupts off where the VM has PV_UNHALT:
+			* waits for a KICK_CPU hypercall (or NMI, INIT) */
+};
+
+/* Lock-holder-preemption counters of one vCPU (lhp= line, keys in
+ * README.md). */
+struct vcpu_lhp_counters {
+	u64 kicks;           /* KICK_CPU hypercalls it made */
+	u64 kicked;          /* times a kick woke it from PARKED */
+	u64 parks;           /* HLT with interrupts off (PV_UNHALT waits) */
+	u64 pv_yields;       /* SCHED_YIELD hypercalls it made */
+	u64 directed_yields; /* ...that gave its CPU to a preempted sibling */
+	u64 preempted_marks; /* descheduled with the steal-time record's
+			      * preempted flag set */
 };
 
 /* Request bits: any CPU sets them (atomically) and kicks the owner, which
@@ -45,6 +59,10 @@ struct vcpu {
 	u64 exits_total;
 
 	u64 kvmclock_gpa; /* the guest's pvclock area, 0 = none */
+	u64 steal_msr;    /* MSR_KVM_STEAL_TIME as written */
+	void *steal_record; /* its record in guest memory, NULL = none */
+	u32 kick_pending; /* a KICK_CPU not consumed yet (atomic) */
+	struct vcpu_lhp_counters lhp;
 
 	/* The virtual LAPIC: locked internally, reached from any CPU. */
 	struct vlapic lapic;

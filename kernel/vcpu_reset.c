@@ -47,6 +47,9 @@ void vcpu_enter_wait_for_sipi(struct vcpu *v)
 	v->nmi_pending = 0;
 	v->nmi_masked = false;
 	v->kvmclock_gpa = 0;
+	v->steal_msr = 0;
+	v->steal_record = NULL;
+	v->kick_pending = 0;
 	v->state = VCPU_WAIT_SIPI;
 }
 

@@ -192,6 +192,7 @@ static void vm_report_stopped(struct vm *vm)
 	}
 	pr_info("holdfast: vm %s stopped: %s", vm->name, vm->stop_reason);
 	vm_print_counters(vm);
+	vm_print_lhp(vm);
 	if (vsched_enabled())
 		vsched_print_vm(vm);
 	if (__atomic_sub_fetch(&vms_running, 1, __ATOMIC_SEQ_CST) == 0) {

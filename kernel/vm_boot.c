@@ -11,7 +11,11 @@ bool vm_boot_prepare(struct vm *vm, const struct vm_config *cfg,
 		v->nmi_masked = false;
 		v->exception_pending = false;
 		v->kvmclock_gpa = 0;
+		v->steal_msr = 0;
+		v->steal_record = NULL;
+		v->kick_pending = 0;
 	}
+	vm->vcpus_parked = 0;
 	if (cfg->elf_module >= 0)
 		return vm_boot_elf(vm, cfg, mods, error);
 	return vm_boot_linux(vm, cfg, mods, error);

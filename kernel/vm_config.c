@@ -196,6 +196,60 @@ static bool vm_parse_pin(struct vm_config *vm, const char *value,
 	return true;
 }
 
+static const struct { const char *name; u32 bit; } lhp_modes[] = {
+	{ "delay", LHP_DELAY }, { "safepoint", LHP_SAFEPOINT },
+	{ "spin", LHP_SPIN }, { "kvmpv", LHP_KVMPV },
+};
+
+/* lhp=none, or modes joined by '+': lhp=kvmpv, lhp=delay+kvmpv. */
+static bool vm_parse_lhp(struct vm_config *vm, const char *value,
+			 const struct vm_config_limits *limits, char *why,
+			 size_t why_size)
+{
+	const char *p = value;
+	u32 bits = 0;
+
+	(void)limits;
+	vm->lhp_given = true;
+	if (str_equal(value, "none")) {
+		vm->lhp = 0;
+		return true;
+	}
+	while (*p) {
+		u32 n = 0, bit = 0;
+
+		while (p[n] && p[n] != '+')
+			n++;
+		for (u32 i = 0; i < ARRAY_SIZE(lhp_modes); i++)
+			if (strlen(lhp_modes[i].name) == n &&
+			    !memcmp(lhp_modes[i].name, p, n))
+				bit = lhp_modes[i].bit;
+		if (!bit) {
+			format(why, why_size,
+			       "expected none, or delay, safepoint, spin and kvmpv joined by '+'");
+			return false;
+		}
+		if (!(bit & LHP_IMPLEMENTED)) {
+			char word[16];
+
+			memcpy(word, p, n); /* n < 16: it matched a mode name */
+			word[n] = '\0';
+			format(why, why_size,
+			       "mode %s is not implemented yet (implemented: kvmpv, none)",
+			       word);
+			return false;
+		}
+		bits |= bit;
+		p += n;
+		if (*p == '+' && !*++p) {
+			format(why, why_size, "a mode is missing after '+'");
+			return false;
+		}
+	}
+	vm->lhp = bits;
+	return true;
+}
+
 static const struct vm_option vm_options[] = {
 	{ "vcpus", vm_parse_vcpus },
 	{ "memory", vm_parse_memory },
@@ -204,6 +258,7 @@ static const struct vm_option vm_options[] = {
 	{ "weight", vm_parse_weight },
 	{ "cap", vm_parse_cap },
 	{ "pin", vm_parse_pin },
+	{ "lhp", vm_parse_lhp },
 };
 
 #define VM_OPTION_COUNT ARRAY_SIZE(vm_options)
@@ -506,6 +561,10 @@ static void vm_check_modules(struct vm_parser *p, struct vm_config *vm)
 	else if (vm->initrd_module >= 0 && vm->kernel_module < 0)
 		vm_report(p, vm, "initrd module %d needs a kernel module, not elf",
 			  vm->initrd_module + 1);
+	/* The best each kind can use: stock Linux speaks KVM's PV ABI; an
+	 * ELF test guest's "cli; hlt" means "done", not "wait for a kick". */
+	if (!vm->lhp_given)
+		vm->lhp = vm->kernel_module >= 0 ? LHP_KVMPV : 0;
 	if (vm->pin_sets > 1 && vm->pin_sets != vm->vcpus)
 		vm_report(p, vm, "option pin: %u CPU sets for %u vCPUs (give one set, or one per vCPU)",
 			  vm->pin_sets, vm->vcpus);

@@ -17,7 +17,16 @@
 #include "kernel/multiboot2.h"
 
 #define VM_MAX_VMS 16
-#define VM_PIN_SETS_MAX 64 /* = the most vCPUs of a VM (kernel/vm.h) */
+#define VM_PIN_SETS_MAX 64
+
+/* lhp= modes (combined with '+'). Only kvmpv is implemented so far; the
+ * parser refuses the others by name rather than ignoring them. */
+#define LHP_DELAY (1u << 0)     /* delayed preemption, patched guests */
+#define LHP_SAFEPOINT (1u << 1) /* preempt in guest user mode or halted */
+#define LHP_SPIN (1u << 2)      /* PAUSE spin detection, directed yield */
+#define LHP_KVMPV (1u << 3)     /* KVM PV: steal time with the preempted
+				 * flag, PV_UNHALT + KICK_CPU, SCHED_YIELD */
+#define LHP_IMPLEMENTED LHP_KVMPV /* = the most vCPUs of a VM (kernel/vm.h) */
 #define VM_NAME_MAX 16      /* including the NUL */
 #define VM_CMDLINE_MAX 1024 /* including the NUL */
 #define VM_MIN_MEMORY MiB(4)
@@ -38,6 +47,8 @@ struct vm_config {
 	 * per vCPU, in vCPU order): the CPUs a vCPU may run on. */
 	u32 pin_sets;           /* 0: no pin= */
 	u64 pin[VM_PIN_SETS_MAX][4]; /* bit per CPU 0-255 */
+	u32 lhp;                /* LHP_* bits: lock-holder preemption measures */
+	bool lhp_given;         /* lhp= was given (else a default by kind) */
 	u16 serial_port;        /* serial=com1|com2: a host UART of its own;
 				 * 0 = the hypervisor console (serial=console) */
 	bool bad;          /* an error was reported: do not start */

@@ -3,6 +3,7 @@
 #include "kernel/console_input.h"
 #include "kernel/options.h"
 #include "kernel/panic.h"
+#include "paravirt/steal_time.h"
 #include "kernel/percpu.h"
 #include "kernel/spinlock.h"
 #include "kernel/time.h"
@@ -260,6 +261,35 @@ static void vsched_leave(struct percpu *pc, struct vcpu *v, enum vcpu_leave why)
 		vm_vcpu_exited(v->vm);
 }
 
+/* The guest's steal-time record: the scheduler's steal so far (only this
+ * CPU changes a running vCPU's accounting). */
+static void vsched_publish_steal(struct vcpu *v)
+{
+	struct sched_acct a;
+
+	if (!v->steal_record)
+		return;
+	sched_vcpu_acct(&v->sv, time_since_boot_ns(), &a);
+	steal_time_enter(v, a.steal_ns);
+}
+
+bool vsched_yield_to(struct vcpu *v, struct vcpu *target)
+{
+	struct percpu *pc = this_cpu();
+	u64 flags;
+	bool moved;
+
+	/* Only a preempted target is worth the CPU (KVM's rule too). */
+	if (__atomic_load_n(&target->sv.state, __ATOMIC_RELAXED) != SCHED_RUNNABLE)
+		return false;
+	flags = rq_lock_irq(pc->index);
+	moved = sched_vcpu_yield_to(&sched, &v->sv, &target->sv,
+				    time_since_boot_ns());
+	rq_unlock_irq(pc->index, flags);
+	pc->need_resched = 1; /* leave the guest: the decision follows */
+	return moved;
+}
+
 /* The scheduler's central promise, checked: a vCPU runs on one CPU at a
  * time. Breaking it would corrupt the guest silently (two CPUs entering
  * one VMCB), so it stops the hypervisor with both CPUs named. */
@@ -304,9 +334,12 @@ void vsched_cpu_loop(void)
 		pc->slice_end_tsc = rdtsc() + ns_to_tsc(slice);
 		timer_reprogram();
 		vsched_claim(v, pc);
+		vsched_publish_steal(v);
 		guest_state_load(&v->xs);
 		why = vcpu_run(v);
 		guest_state_save(&v->xs);
+		if (why == VCPU_LEAVE_PREEMPTED)
+			steal_time_preempted(v);
 		__atomic_store_n(&v->running_on, 0, __ATOMIC_RELEASE);
 		vsched_leave(pc, v, why);
 	}

@@ -23,6 +23,9 @@ void vsched_add_vm(struct vm *vm);
 void vsched_start_vm(struct vm *vm);
 /* Something happened to @v (interrupt, request): run it soon. */
 void vsched_kick(struct vcpu *v);
+/* Directed yield from the running @v (on its CPU) towards @target: true
+ * when @target now waits first in line here. */
+bool vsched_yield_to(struct vcpu *v, struct vcpu *target);
 /* On this CPU (the kick IPI): queue the vCPUs other CPUs woke for it. */
 void vsched_drain_inbox(void);
 /* From the timer interrupt: slices, credit accounting, sleepers' timers. */

@@ -264,6 +264,16 @@ void vuart_write(struct vuart *u, u16 offset, u8 val)
 		u->env->tx(u->env->ctx, val);
 }
 
+bool vuart_rx_full(struct vuart *u)
+{
+	bool full;
+
+	vuart_lock(u);
+	full = !(u->mcr & MCR_LOOP) && u->rx_count >= vuart_rx_capacity(u);
+	vuart_unlock_sync_irq(u);
+	return full;
+}
+
 bool vuart_receive(struct vuart *u, u8 byte)
 {
 	bool taken = false;

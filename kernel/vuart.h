@@ -40,5 +40,7 @@ void vuart_write(struct vuart *u, u16 offset, u8 val);
  * taken: the FIFO is full (the guest sees an overrun in LSR) or the UART is
  * in loopback, where the receiver is disconnected from the line. */
 bool vuart_receive(struct vuart *u, u8 byte);
+/* The receiver has no room: a byte now would be an overrun. */
+bool vuart_rx_full(struct vuart *u);
 
 #endif

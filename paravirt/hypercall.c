@@ -1,5 +1,6 @@
 #include "paravirt/hypercall.h"
 #include "paravirt/holdfast_abi.h"
+#include "paravirt/pv_unhalt.h"
 #include "kernel/vm.h"
 
 #define ICR_VECTOR_MASK 0xffu
@@ -50,6 +51,12 @@ void hypercall_handle(struct vcpu *v)
 		break;
 	case HF_HC_KVM_SEND_IPI:
 		ret = hc_send_ipi(v, a0, a1, a2, a3);
+		break;
+	case HF_HC_KVM_KICK_CPU:
+		ret = pv_kick_cpu(v, a1);
+		break;
+	case HF_HC_KVM_SCHED_YIELD:
+		ret = pv_sched_yield(v, a0);
 		break;
 	default:
 		ret = -HF_ENOSYS;

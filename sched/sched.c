@@ -145,6 +145,7 @@ void sched_runq_push(struct sched *s, struct sched_runq *rq,
 		rq->tail[prio] = v;
 	}
 	rq->nr++;
+	v->on_rq = true;
 	__atomic_add_fetch(&s->nr_queued, 1, __ATOMIC_RELAXED);
 }
 
@@ -162,6 +163,7 @@ void sched_runq_remove(struct sched *s, struct sched_runq *rq,
 	else
 		rq->tail[prio] = v->rq_prev;
 	v->rq_prev = v->rq_next = NULL;
+	v->on_rq = false;
 	rq->nr--;
 	__atomic_sub_fetch(&s->nr_queued, 1, __ATOMIC_RELAXED);
 }
@@ -278,4 +280,32 @@ void sched_vcpu_yield(struct sched *s, struct sched_vcpu *v, u64 now)
 	v->yielded = true;
 	if (s->policy->yield)
 		s->policy->yield(s, v, now);
+}
+
+bool sched_vcpu_yield_to(struct sched *s, struct sched_vcpu *v,
+			 struct sched_vcpu *target, u64 now)
+{
+	u32 cpu = v->pcpu, from;
+	bool locked, moved = false;
+
+	sched_vcpu_yield(s, v, now);
+	if (target == v || !sched_affinity_has(target->affinity, cpu))
+		return false;
+	from = __atomic_load_n(&target->pcpu, __ATOMIC_RELAXED);
+	locked = from == cpu || !s->sync || s->sync->rq_trylock(from);
+	if (!locked)
+		return false;
+	/* Checked under the queue's lock: still waiting in that queue. */
+	if (target->on_rq && target->pcpu == from &&
+	    target->state == SCHED_RUNNABLE) {
+		u8 prio = target->rq_prio;
+
+		sched_runq_remove(s, &s->pcpus[from].rq, target);
+		target->pcpu = cpu;
+		sched_runq_push(s, &s->pcpus[cpu].rq, target, prio, true);
+		moved = true;
+	}
+	if (from != cpu && s->sync)
+		s->sync->rq_unlock(from);
+	return moved;
 }

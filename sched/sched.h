@@ -68,6 +68,7 @@ struct sched_vcpu {
 	bool yielded; /* gave up the pCPU itself: not a preemption */
 	struct sched_vcpu *rq_prev, *rq_next;
 	u8 rq_prio; /* list it sits on while queued */
+	bool on_rq; /* queued on pcpu's run queue (not in an inbox) */
 
 	/* Policy-private (credit: ns of pCPU time it may still use). */
 	s64 credit;
@@ -180,6 +181,12 @@ bool sched_drain_inbox(struct sched *s, u32 cpu, u64 now);
 /* The running vCPU halts / yields; its pCPU then calls sched_schedule. */
 void sched_vcpu_block(struct sched *s, struct sched_vcpu *v, u64 now);
 void sched_vcpu_yield(struct sched *s, struct sched_vcpu *v, u64 now);
+/* Directed yield (on v's pCPU): v yields and @target, when it waits in a
+ * run queue and may run here, moves to the front of this pCPU's queue
+ * (another pCPU's queue only by trylock). True when it moved or already
+ * waited here. */
+bool sched_vcpu_yield_to(struct sched *s, struct sched_vcpu *v,
+			 struct sched_vcpu *target, u64 now);
 
 /* Accounting up to @now, including the current state's time so far. */
 void sched_vcpu_acct(const struct sched_vcpu *v, u64 now,

@@ -26,6 +26,13 @@ QEMU = os.environ.get("HOLDFAST_QEMU", "qemu-system-x86_64")
 QEMU_DATA = [d for d in os.environ.get("HOLDFAST_QEMU_DATA", "").split(":") if d]
 
 
+def qemu_major():
+    """The major version of the QEMU the tests run."""
+    out = subprocess.run([QEMU, "--version"], stdout=subprocess.PIPE,
+                         text=True, check=True).stdout
+    return int(re.search(r"version (\d+)", out).group(1))
+
+
 class Boot:
     def __init__(self, rc, output, log):
         self.rc = rc

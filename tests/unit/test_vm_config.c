@@ -323,6 +323,25 @@ static void test_scheduling_options(void **state)
 	assert_true(vm_config_pin(a, 2)[0] == 0x3ull);
 }
 
+static void test_lhp_modes(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE("vm=a elf", "vm=b kernel", "vm=c kernel lhp=none",
+			       "vm=d elf lhp=kvmpv", "vm=e elf lhp=delay+kvmpv",
+			       "vm=f elf lhp=fast", "vm=g elf lhp=kvmpv+",
+			       "vm=h elf lhp=kvmpv+kvmpv"),
+			 5);
+	EXPECT("vm e: option lhp=delay+kvmpv: mode delay is not implemented yet (implemented: kvmpv, none)",
+	       "vm f: option lhp=fast: expected none, or delay, safepoint, spin and kvmpv joined by '+'",
+	       "vm g: option lhp=kvmpv+: a mode is missing after '+'");
+	/* The default by kind: Linux speaks KVM's PV ABI, ELF guests not. */
+	assert_int_equal(vm_named("a")->lhp, 0);
+	assert_int_equal(vm_named("b")->lhp, LHP_KVMPV);
+	assert_int_equal(vm_named("c")->lhp, 0);
+	assert_int_equal(vm_named("d")->lhp, LHP_KVMPV);
+	assert_int_equal(vm_named("h")->lhp, LHP_KVMPV);
+}
+
 static void test_unknown_options(void **state)
 {
 	(void)state;
@@ -426,6 +445,7 @@ int main(void)
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_option_values),
 		cmocka_unit_test(test_scheduling_options),
+		cmocka_unit_test(test_lhp_modes),
 		cmocka_unit_test(test_unknown_options),
 		cmocka_unit_test(test_repeated_options),
 		cmocka_unit_test(test_bad_vm_does_not_affect_good_one),

@@ -1,0 +1,59 @@
+/* The lock-holder-preemption report: `holdfast: vm NAME lhp key=value ...`
+ * for the VM (totals) and one line per vCPU. Keys are documented in
+ * README.md ("Lock-holder preemption"). */
+#include "kernel/vm.h"
+#include "kernel/console.h"
+#include "kernel/format.h"
+
+static void lhp_mode_name(u32 lhp, char *out, size_t size)
+{
+	static const char *const names[] = { "delay", "safepoint", "spin",
+					     "kvmpv" };
+	int n = 0;
+
+	out[0] = '\0';
+	for (u32 i = 0; i < 4; i++)
+		if (lhp & (1u << i))
+			n += format(out + n, size - n, "%s%s", n ? "+" : "",
+				    names[i]);
+	if (!n)
+		format(out, size, "none");
+}
+
+static void lhp_line(const char *prefix, u32 lhp,
+		     const struct vcpu_lhp_counters *c, u64 pause_exits)
+{
+	char mode[40];
+
+	lhp_mode_name(lhp, mode, sizeof(mode));
+	pr_info("%s lhp mode=%s parks=%lu kicks=%lu kicked=%lu pv_yields=%lu directed_yields=%lu preempted_marks=%lu pause_exits=%lu",
+		prefix, mode, c->parks, c->kicks, c->kicked, c->pv_yields,
+		c->directed_yields, c->preempted_marks, pause_exits);
+}
+
+void vm_print_lhp(struct vm *vm)
+{
+	struct vcpu_lhp_counters sum = { 0 };
+	u64 pauses = 0;
+	char prefix[64];
+
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		const struct vcpu *v = vm->vcpus[i];
+
+		sum.parks += v->lhp.parks;
+		sum.kicks += v->lhp.kicks;
+		sum.kicked += v->lhp.kicked;
+		sum.pv_yields += v->lhp.pv_yields;
+		sum.directed_yields += v->lhp.directed_yields;
+		sum.preempted_marks += v->lhp.preempted_marks;
+		pauses += v->exits[EXIT_PAUSE];
+	}
+	format(prefix, sizeof(prefix), "holdfast: vm %s", vm->name);
+	lhp_line(prefix, vm->cfg->lhp, &sum, pauses);
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		const struct vcpu *v = vm->vcpus[i];
+
+		format(prefix, sizeof(prefix), "holdfast: vm %s vcpu %u", vm->name, i);
+		lhp_line(prefix, vm->cfg->lhp, &v->lhp, v->exits[EXIT_PAUSE]);
+	}
+}
