@@ -57,8 +57,12 @@ static struct cpuid_regs cpuid_hypervisor_leaf(const struct vcpu *v, u32 leaf)
 	case HF_CPUID_SIGNATURE:
 		return (struct cpuid_regs){ HF_CPUID_FEATURES, HF_SIGNATURE_EBX,
 			HF_SIGNATURE_ECX, HF_SIGNATURE_EDX };
+	case HF_CPUID_FEATURES:
+		/* The block is always there to register (lock-holder
+		 * preemptions are counted in every mode); lhp=delay decides
+		 * whether extensions are granted. */
+		return (struct cpuid_regs){ HF_FEATURE_PREEMPT_DELAY, 0, 0, 0 };
 	default:
-		/* Feature leaves: nothing advertised yet. */
 		return (struct cpuid_regs){ 0, 0, 0, 0 };
 	}
 }

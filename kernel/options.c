@@ -88,6 +88,12 @@ static const char *option_apply(const struct cmdline_token *tok)
 			return "credit or none";
 		return NULL;
 	}
+	if (str_equal(k, "lhp_delay")) {
+		if (!parse_u64(v, &n) || n < 10 || n > 100000)
+			return "microseconds, 10 to 100000";
+		hv_options.lhp_delay_us = (u32)n;
+		return NULL;
+	}
 	if (str_equal(k, "tslice") || str_equal(k, "ratelimit")) {
 		if (!parse_u64(v, &n) || n < 100 || n > 1000000)
 			return "microseconds, 100 to 1000000";

@@ -20,6 +20,8 @@ struct hv_options {
 	bool sched;          /* sched=credit: vCPUs share CPUs (else 1:1) */
 	u32 tslice_us;       /* tslice=US: scheduler time slice (0 = default) */
 	u32 ratelimit_us;    /* ratelimit=US: shortest run before preemption */
+	u32 lhp_delay_us;    /* lhp_delay=US: delayed-preemption extension
+			      * (0 = LHP_DELAY_DEFAULT_US) */
 };
 
 extern struct hv_options hv_options;

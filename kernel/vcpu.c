@@ -10,6 +10,7 @@
 #include "kernel/vsched.h"
 #include "kernel/console_input.h"
 #include "paravirt/pv_unhalt.h"
+#include "paravirt/preempt_delay.h"
 
 #define RFLAGS_IF_BIT (1u << 9)
 #define VEC_NMI 2
@@ -147,8 +148,12 @@ enum vcpu_leave vcpu_run(struct vcpu *v)
 			vcpu_sleep(v);
 			continue;
 		}
-		if (scheduled && this_cpu()->need_resched)
-			return VCPU_LEAVE_PREEMPTED;
+		if (scheduled && this_cpu()->need_resched) {
+			/* A lock holder may get its bounded extension. */
+			if (!preempt_delay_defer(v))
+				return VCPU_LEAVE_PREEMPTED;
+			this_cpu()->need_resched = 0;
+		}
 		vcpu_deliver_events(v);
 		vcpu_ops->run(v, &exit);
 		v->exits[exit.reason]++;

@@ -32,6 +32,12 @@ struct vcpu_lhp_counters {
 	u64 directed_yields; /* ...that gave its CPU to a preempted sibling */
 	u64 preempted_marks; /* descheduled with the steal-time record's
 			      * preempted flag set */
+	u64 lhp_preemptions; /* descheduled while its registered
+			      * hf_preempt_block showed lock_depth > 0 */
+	u64 extensions;      /* delayed preemptions granted */
+	u64 voluntary_yields; /* HF_HC_PREEMPT_YIELD after an extension */
+	u64 forced;          /* preempted at the end of an extension, still
+			      * at depth > 0 (the overrun) */
 };
 
 /* Request bits: any CPU sets them (atomically) and kicks the owner, which
@@ -62,6 +68,9 @@ struct vcpu {
 	u64 steal_msr;    /* MSR_KVM_STEAL_TIME as written */
 	void *steal_record; /* its record in guest memory, NULL = none */
 	u32 kick_pending; /* a KICK_CPU not consumed yet (atomic) */
+	void *preempt_block; /* its struct hf_preempt_block, NULL = none */
+	u64 extension_end_tsc; /* an extension runs until then; 0 = none */
+	bool extension_used; /* granted since the last yield */
 	struct vcpu_lhp_counters lhp;
 
 	/* The virtual LAPIC: locked internally, reached from any CPU. */

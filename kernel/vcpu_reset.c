@@ -1,6 +1,7 @@
 /* Architectural reset states of a vCPU (Intel SDM vol. 3, table 9-1;
  * AMD APM vol. 2, "Processor initialization state"). */
 #include "kernel/vcpu.h"
+#include "paravirt/preempt_delay.h"
 #include "kernel/string.h"
 
 #define CR0_INIT 0x60000010ull /* CD, NW, ET */
@@ -50,6 +51,7 @@ void vcpu_enter_wait_for_sipi(struct vcpu *v)
 	v->steal_msr = 0;
 	v->steal_record = NULL;
 	v->kick_pending = 0;
+	preempt_delay_reset(v);
 	v->state = VCPU_WAIT_SIPI;
 }
 

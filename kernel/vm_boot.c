@@ -1,3 +1,4 @@
+#include "paravirt/preempt_delay.h"
 #include "kernel/vm_boot.h"
 
 bool vm_boot_prepare(struct vm *vm, const struct vm_config *cfg,
@@ -14,6 +15,7 @@ bool vm_boot_prepare(struct vm *vm, const struct vm_config *cfg,
 		v->steal_msr = 0;
 		v->steal_record = NULL;
 		v->kick_pending = 0;
+		preempt_delay_reset(v);
 	}
 	vm->vcpus_parked = 0;
 	if (cfg->elf_module >= 0)

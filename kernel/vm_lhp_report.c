@@ -26,9 +26,11 @@ static void lhp_line(const char *prefix, u32 lhp,
 	char mode[40];
 
 	lhp_mode_name(lhp, mode, sizeof(mode));
-	pr_info("%s lhp mode=%s parks=%lu kicks=%lu kicked=%lu pv_yields=%lu directed_yields=%lu preempted_marks=%lu pause_exits=%lu",
-		prefix, mode, c->parks, c->kicks, c->kicked, c->pv_yields,
-		c->directed_yields, c->preempted_marks, pause_exits);
+	pr_info("%s lhp mode=%s lhp_preemptions=%lu extensions=%lu voluntary_yields=%lu forced=%lu parks=%lu kicks=%lu kicked=%lu pv_yields=%lu directed_yields=%lu preempted_marks=%lu pause_exits=%lu",
+		prefix, mode, c->lhp_preemptions, c->extensions,
+		c->voluntary_yields, c->forced, c->parks, c->kicks, c->kicked,
+		c->pv_yields, c->directed_yields, c->preempted_marks,
+		pause_exits);
 }
 
 void vm_print_lhp(struct vm *vm)
@@ -40,6 +42,10 @@ void vm_print_lhp(struct vm *vm)
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		const struct vcpu *v = vm->vcpus[i];
 
+		sum.lhp_preemptions += v->lhp.lhp_preemptions;
+		sum.extensions += v->lhp.extensions;
+		sum.voluntary_yields += v->lhp.voluntary_yields;
+		sum.forced += v->lhp.forced;
 		sum.parks += v->lhp.parks;
 		sum.kicks += v->lhp.kicks;
 		sum.kicked += v->lhp.kicked;

@@ -4,6 +4,7 @@
 #include "kernel/options.h"
 #include "kernel/panic.h"
 #include "paravirt/steal_time.h"
+#include "paravirt/preempt_delay.h"
 #include "kernel/percpu.h"
 #include "kernel/spinlock.h"
 #include "kernel/time.h"
@@ -273,6 +274,24 @@ static void vsched_publish_steal(struct vcpu *v)
 	steal_time_enter(v, a.steal_ns);
 }
 
+void vsched_yield(struct vcpu *v)
+{
+	struct percpu *pc = this_cpu();
+	u64 flags = rq_lock_irq(pc->index);
+
+	sched_vcpu_yield(&sched, &v->sv, time_since_boot_ns());
+	rq_unlock_irq(pc->index, flags);
+	pc->need_resched = 1;
+}
+
+void vsched_extend_slice(u64 end_tsc)
+{
+	struct percpu *pc = this_cpu();
+
+	pc->slice_end_tsc = end_tsc;
+	timer_reprogram();
+}
+
 bool vsched_yield_to(struct vcpu *v, struct vcpu *target)
 {
 	struct percpu *pc = this_cpu();
@@ -338,8 +357,12 @@ void vsched_cpu_loop(void)
 		guest_state_load(&v->xs);
 		why = vcpu_run(v);
 		guest_state_save(&v->xs);
-		if (why == VCPU_LEAVE_PREEMPTED)
+		if (why == VCPU_LEAVE_PREEMPTED) {
 			steal_time_preempted(v);
+			preempt_delay_descheduled(v);
+		} else {
+			preempt_delay_left(v);
+		}
 		__atomic_store_n(&v->running_on, 0, __ATOMIC_RELEASE);
 		vsched_leave(pc, v, why);
 	}

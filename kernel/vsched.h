@@ -26,6 +26,10 @@ void vsched_kick(struct vcpu *v);
 /* Directed yield from the running @v (on its CPU) towards @target: true
  * when @target now waits first in line here. */
 bool vsched_yield_to(struct vcpu *v, struct vcpu *target);
+/* The running @v gives up its CPU (its pCPU decides again next). */
+void vsched_yield(struct vcpu *v);
+/* Keep the running vCPU until @end_tsc (a delayed preemption). */
+void vsched_extend_slice(u64 end_tsc);
 /* On this CPU (the kick IPI): queue the vCPUs other CPUs woke for it. */
 void vsched_drain_inbox(void);
 /* From the timer interrupt: slices, credit accounting, sleepers' timers. */

@@ -42,6 +42,43 @@ typedef uint32_t hf_u32;
 #define HF_HC_BASE 0x48460000u   /* "HF" */
 #define HF_HC_NOP (HF_HC_BASE + 0) /* returns 0: the cheapest round trip */
 #define HF_HC_VCPU_INFO (HF_HC_BASE + 1) /* returns (vcpus << 32) | index */
+/* a0 = guest-physical address of the calling vCPU's struct
+ * hf_preempt_block (64-byte aligned), 0 to unregister. Returns 0, or
+ * -HF_EINVAL (misaligned, outside the VM). */
+#define HF_HC_PREEMPT_REGISTER (HF_HC_BASE + 2)
+/* Give the CPU back after an extension (preempt_pending was set and the
+ * lock depth is back at 0). Returns 0. */
+#define HF_HC_PREEMPT_YIELD (HF_HC_BASE + 3)
+
+/* CPUID HF_CPUID_FEATURES EAX bits. */
+#define HF_FEATURE_PREEMPT_DELAY (1u << 0) /* the two calls above work (the
+					    * VM's lhp= mode decides whether
+					    * extensions are granted) */
+
+/*
+ * Delayed preemption (Uhlig et al., VM'04), one block per vCPU, registered
+ * by that vCPU. The guest counts the spinlocks it holds or is acquiring in
+ * lock_depth (incremented before spinning, so waiters count too). When
+ * the vCPU's time slice ends with lock_depth > 0, Holdfast grants one
+ * extension of lhp_delay= microseconds and sets preempt_pending; the guest
+ * calls HF_HC_PREEMPT_YIELD as soon as lock_depth drops back to 0 with
+ * preempt_pending set. A vCPU still at depth > 0 when the extension ends is
+ * preempted anyway (counted in `forced`); a second extension needs a yield
+ * in between. The extension is ordinary run time, charged to the vCPU.
+ */
+struct hf_preempt_block {
+	hf_u32 lock_depth;      /* guest writes */
+	hf_u32 preempt_pending; /* Holdfast sets, the yield clears */
+	hf_u32 extensions;      /* Holdfast: extensions granted */
+	hf_u32 forced;          /* Holdfast: preempted at depth > 0 anyway */
+	hf_u32 yields;          /* Holdfast: HF_HC_PREEMPT_YIELD calls */
+	hf_u32 reserved[11];
+};
+_Static_assert(sizeof(struct hf_preempt_block) == 64, "hf_preempt_block ABI");
+_Static_assert(__builtin_offsetof(struct hf_preempt_block, lock_depth) == 0,
+	       "hf_preempt_block ABI");
+_Static_assert(__builtin_offsetof(struct hf_preempt_block, preempt_pending) == 4,
+	       "hf_preempt_block ABI");
 
 /* Hypercall errors, returned negated in RAX (KVM's values). */
 #define HF_EPERM 1

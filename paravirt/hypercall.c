@@ -1,6 +1,7 @@
 #include "paravirt/hypercall.h"
 #include "paravirt/holdfast_abi.h"
 #include "paravirt/pv_unhalt.h"
+#include "paravirt/preempt_delay.h"
 #include "kernel/vm.h"
 
 #define ICR_VECTOR_MASK 0xffu
@@ -51,6 +52,12 @@ void hypercall_handle(struct vcpu *v)
 		break;
 	case HF_HC_KVM_SEND_IPI:
 		ret = hc_send_ipi(v, a0, a1, a2, a3);
+		break;
+	case HF_HC_PREEMPT_REGISTER:
+		ret = preempt_delay_register(v, a0);
+		break;
+	case HF_HC_PREEMPT_YIELD:
+		ret = preempt_delay_yield(v);
 		break;
 	case HF_HC_KVM_KICK_CPU:
 		ret = pv_kick_cpu(v, a1);

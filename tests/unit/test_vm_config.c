@@ -327,18 +327,18 @@ static void test_lhp_modes(void **state)
 {
 	(void)state;
 	assert_int_equal(PARSE("vm=a elf", "vm=b kernel", "vm=c kernel lhp=none",
-			       "vm=d elf lhp=kvmpv", "vm=e elf lhp=delay+kvmpv",
+			       "vm=d elf lhp=delay+kvmpv", "vm=e elf lhp=spin+kvmpv",
 			       "vm=f elf lhp=fast", "vm=g elf lhp=kvmpv+",
 			       "vm=h elf lhp=kvmpv+kvmpv"),
 			 5);
-	EXPECT("vm e: option lhp=delay+kvmpv: mode delay is not implemented yet (implemented: kvmpv, none)",
+	EXPECT("vm e: option lhp=spin+kvmpv: mode spin is not implemented yet (implemented: delay, kvmpv, none)",
 	       "vm f: option lhp=fast: expected none, or delay, safepoint, spin and kvmpv joined by '+'",
 	       "vm g: option lhp=kvmpv+: a mode is missing after '+'");
 	/* The default by kind: Linux speaks KVM's PV ABI, ELF guests not. */
 	assert_int_equal(vm_named("a")->lhp, 0);
 	assert_int_equal(vm_named("b")->lhp, LHP_KVMPV);
 	assert_int_equal(vm_named("c")->lhp, 0);
-	assert_int_equal(vm_named("d")->lhp, LHP_KVMPV);
+	assert_int_equal(vm_named("d")->lhp, LHP_DELAY | LHP_KVMPV);
 	assert_int_equal(vm_named("h")->lhp, LHP_KVMPV);
 }
 
