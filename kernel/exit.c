@@ -2,6 +2,7 @@
  * here or in the exit_*.c file it names. */
 #include "kernel/exit.h"
 #include "paravirt/pv_unhalt.h"
+#include "paravirt/spin_detect.h"
 #include "kernel/console.h"
 #include "kernel/vm.h"
 #include "paravirt/hypercall.h"
@@ -92,7 +93,8 @@ static void exit_skip(struct vcpu *v, const struct vm_exit *exit)
 
 static void exit_pause(struct vcpu *v, const struct vm_exit *exit)
 {
-	exit_skip_insn(v, exit);
+	if (exit_skip_insn(v, exit))
+		spin_detect_pause(v);
 }
 
 static void exit_hypercall(struct vcpu *v, const struct vm_exit *exit)

@@ -38,6 +38,8 @@ struct vcpu_lhp_counters {
 	u64 voluntary_yields; /* HF_HC_PREEMPT_YIELD after an extension */
 	u64 forced;          /* preempted at the end of an extension, still
 			      * at depth > 0 (the overrun) */
+	u64 spins;           /* spin loops the pause filter detected */
+	u64 spin_yields;     /* ...that yielded to a preempted sibling */
 };
 
 /* Request bits: any CPU sets them (atomically) and kicks the owner, which
@@ -71,6 +73,9 @@ struct vcpu {
 	void *preempt_block; /* its struct hf_preempt_block, NULL = none */
 	u64 extension_end_tsc; /* an extension runs until then; 0 = none */
 	bool extension_used; /* granted since the last yield */
+	bool preempted_in_kernel; /* CPL 0 when last preempted */
+	u64 pause_window_tsc; /* software pause filter: window start */
+	u32 pause_count;      /* ...and PAUSE exits in it */
 	struct vcpu_lhp_counters lhp;
 
 	/* The virtual LAPIC: locked internally, reached from any CPU. */

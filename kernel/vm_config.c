@@ -235,7 +235,7 @@ static bool vm_parse_lhp(struct vm_config *vm, const char *value,
 			memcpy(word, p, n); /* n < 16: it matched a mode name */
 			word[n] = '\0';
 			format(why, why_size,
-			       "mode %s is not implemented yet (implemented: delay, kvmpv, none)",
+			       "mode %s is not implemented yet (implemented: delay, spin, kvmpv, none)",
 			       word);
 			return false;
 		}

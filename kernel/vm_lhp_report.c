@@ -26,11 +26,11 @@ static void lhp_line(const char *prefix, u32 lhp,
 	char mode[40];
 
 	lhp_mode_name(lhp, mode, sizeof(mode));
-	pr_info("%s lhp mode=%s lhp_preemptions=%lu extensions=%lu voluntary_yields=%lu forced=%lu parks=%lu kicks=%lu kicked=%lu pv_yields=%lu directed_yields=%lu preempted_marks=%lu pause_exits=%lu",
+	pr_info("%s lhp mode=%s lhp_preemptions=%lu extensions=%lu voluntary_yields=%lu forced=%lu pause_exits=%lu spins=%lu spin_yields=%lu parks=%lu kicks=%lu kicked=%lu pv_yields=%lu directed_yields=%lu preempted_marks=%lu",
 		prefix, mode, c->lhp_preemptions, c->extensions,
-		c->voluntary_yields, c->forced, c->parks, c->kicks, c->kicked,
-		c->pv_yields, c->directed_yields, c->preempted_marks,
-		pause_exits);
+		c->voluntary_yields, c->forced, pause_exits, c->spins,
+		c->spin_yields, c->parks, c->kicks, c->kicked, c->pv_yields,
+		c->directed_yields, c->preempted_marks);
 }
 
 void vm_print_lhp(struct vm *vm)
@@ -46,6 +46,8 @@ void vm_print_lhp(struct vm *vm)
 		sum.extensions += v->lhp.extensions;
 		sum.voluntary_yields += v->lhp.voluntary_yields;
 		sum.forced += v->lhp.forced;
+		sum.spins += v->lhp.spins;
+		sum.spin_yields += v->lhp.spin_yields;
 		sum.parks += v->lhp.parks;
 		sum.kicks += v->lhp.kicks;
 		sum.kicked += v->lhp.kicked;

@@ -5,6 +5,7 @@
 #include "kernel/panic.h"
 #include "paravirt/steal_time.h"
 #include "paravirt/preempt_delay.h"
+#include "paravirt/spin_detect.h"
 #include "kernel/percpu.h"
 #include "kernel/spinlock.h"
 #include "kernel/time.h"
@@ -323,9 +324,21 @@ static void vsched_claim(struct vcpu *v, struct percpu *pc)
 		      v->vm->name, v->index, pc->index, none - 1);
 }
 
+/* @v, preempted, really lost its CPU to another vCPU (not picked again).
+ * Called with this CPU's queue lock held: @v waits in that queue, so no
+ * other CPU can have taken it yet. */
+static void vsched_descheduled(struct vcpu *v)
+{
+	if (v->steal_record)
+		v->lhp.preempted_marks++;
+	preempt_delay_descheduled(v);
+	spin_detect_preempted(v);
+}
+
 void vsched_cpu_loop(void)
 {
 	struct percpu *pc = this_cpu();
+	struct vcpu *preempted = NULL;
 
 	for (;;) {
 		struct sched_vcpu *sv;
@@ -336,6 +349,11 @@ void vsched_cpu_loop(void)
 		flags = rq_lock_irq(pc->index);
 		pc->need_resched = 0;
 		sv = sched_schedule(&sched, pc->index, time_since_boot_ns(), &slice);
+		if (preempted && sv != &preempted->sv)
+			vsched_descheduled(preempted);
+		else if (preempted) /* nobody else wanted the CPU */
+			preempt_delay_left(preempted);
+		preempted = NULL;
 		rq_unlock_irq(pc->index, flags);
 		if (!sv) {
 			pc->slice_end_tsc = 0;
@@ -358,8 +376,10 @@ void vsched_cpu_loop(void)
 		why = vcpu_run(v);
 		guest_state_save(&v->xs);
 		if (why == VCPU_LEAVE_PREEMPTED) {
+			/* Set before anyone can run it elsewhere; cleared on
+			 * the next entry if it is picked again right away. */
 			steal_time_preempted(v);
-			preempt_delay_descheduled(v);
+			preempted = v;
 		} else {
 			preempt_delay_left(v);
 		}

@@ -67,8 +67,6 @@ void steal_time_preempted(struct vcpu *v)
 {
 	volatile struct kvm_steal_time *st = v->steal_record;
 
-	if (st) {
+	if (st)
 		__atomic_store_n(&st->preempted, PREEMPTED, __ATOMIC_RELEASE);
-		v->lhp.preempted_marks++;
-	}
 }

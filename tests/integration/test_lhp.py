@@ -1,4 +1,5 @@
-"""Lock-holder preemption, the delayed-preemption protocol end to end with
+"""Lock-holder preemption with the lockhold test guest: delayed preemption
+and spin detection. The delayed-preemption protocol runs end to end with
 the lockhold test guest (tests/guests/lockhold.c, which follows the guest
 side of paravirt/holdfast_abi.h's struct hf_preempt_block as a patched
 Linux would): two 2-vCPU VMs contend on a spinlock each, over-committed on
@@ -16,14 +17,14 @@ GUEST = BUILD / "guests" / "lockhold.elf"
 WORK = "iters=6000 hold=1500 gap=1000"
 
 
-def run(mode):
+def run(mode, vms=("a", "b"), smp=2, tag=""):
     mods = [f"{GUEST} vm={n} elf vcpus=2 memory=16M lhp={mode} -- {WORK}"
-            for n in ("a", "b")]
-    b = boot(f"lhp-{mode}", "console=com1 sched=credit tslice=1000 lhp_delay=20000",
-             smp=2, modules=mods)
+            for n in vms]
+    b = boot(f"lhp-{mode}{tag}", "console=com1 sched=credit tslice=1000 lhp_delay=20000",
+             smp=smp, modules=mods)
     assert b.rc == EXIT_SUCCESS, b
     total = {}
-    for name in ("a", "b"):
+    for name in vms:
         assert f"[{name}] lockhold: done, 2 vcpus, 12000 acquisitions, counter ok" in b.output, b
         line = b.lines(rf"holdfast: vm {name} lhp (.*)$")[0]
         for k, v in (kv.split("=") for kv in line.split()):
@@ -47,3 +48,20 @@ def test_delayed_preemption_spares_lock_holders():
     assert delay["voluntary_yields"] > 0, (delay, b_delay)
     # Forced preemptions (an extension outlived) stay rare and bounded.
     assert delay["forced"] * 20 <= delay["extensions"], (delay, b_delay)
+
+
+def test_spin_detection_yields_to_preempted_holders():
+    spin, b = run("spin")
+    # The software pause filter saw the waiters spin and handed their CPU
+    # to the preempted lock holder of their own VM.
+    assert spin["pause_exits"] > 0, (spin, b)
+    assert spin["spins"] > 0, (spin, b)
+    assert spin["spin_yields"] > 0, (spin, b)
+
+
+def test_spin_detection_never_yields_blindly():
+    # One VM, a CPU per vCPU: spinning happens, but nobody is preempted,
+    # so there is nobody to yield to.
+    alone, b = run("spin", vms=("a",), tag="-alone")
+    assert alone["pause_exits"] > 0, (alone, b)
+    assert alone["spin_yields"] == 0, (alone, b)

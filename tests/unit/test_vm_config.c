@@ -327,11 +327,11 @@ static void test_lhp_modes(void **state)
 {
 	(void)state;
 	assert_int_equal(PARSE("vm=a elf", "vm=b kernel", "vm=c kernel lhp=none",
-			       "vm=d elf lhp=delay+kvmpv", "vm=e elf lhp=spin+kvmpv",
+			       "vm=d elf lhp=delay+kvmpv", "vm=e elf lhp=safepoint+kvmpv",
 			       "vm=f elf lhp=fast", "vm=g elf lhp=kvmpv+",
 			       "vm=h elf lhp=kvmpv+kvmpv"),
 			 5);
-	EXPECT("vm e: option lhp=spin+kvmpv: mode spin is not implemented yet (implemented: delay, kvmpv, none)",
+	EXPECT("vm e: option lhp=safepoint+kvmpv: mode safepoint is not implemented yet (implemented: delay, spin, kvmpv, none)",
 	       "vm f: option lhp=fast: expected none, or delay, safepoint, spin and kvmpv joined by '+'",
 	       "vm g: option lhp=kvmpv+: a mode is missing after '+'");
 	/* The default by kind: Linux speaks KVM's PV ABI, ELF guests not. */

@@ -152,6 +152,10 @@ static bool svm_create(struct vcpu *v)
 			     SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
 			     SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_MONITOR |
 			     SVM_INTERCEPT_MWAIT | SVM_INTERCEPT_MWAIT_COND;
+	/* lhp=spin: PAUSE exits feed the spin detector (paravirt/spin_detect.c),
+	 * a software pause filter: QEMU's AMD-V has no hardware one. */
+	if (v->vm->cfg->lhp & LHP_SPIN)
+		c->intercept_misc1 |= SVM_INTERCEPT_PAUSE;
 	c->iopm_base_pa = iopm_pa;
 	c->msrpm_base_pa = msrpm_pa;
 	/* Physical interrupts stay the host's whatever the guest's IF. */
