@@ -38,7 +38,7 @@ enum vm_exit_reason {
 			     * host's dirty cache lines): completed by
 			     * stepping over it */
 	EXIT_HANDLED,       /* completed by the backend itself (VT-x: CR0/CR4
-			     * writes to bits VMX forces, XSETBV, INVD) */
+			     * writes to bits VMX forces, XSETBV) */
 	EXIT_UNKNOWN,       /* anything else: stops the VM with a dump */
 	EXIT_REASON_COUNT,
 };

@@ -36,7 +36,7 @@ static void test_simple_reasons(void **state)
 		{ VMX_EXIT_VMREAD, EXIT_BAD_INSN }, { VMX_EXIT_INVEPT, EXIT_BAD_INSN },
 		{ VMX_EXIT_GETSEC, EXIT_BAD_INSN }, { VMX_EXIT_MONITOR, EXIT_BAD_INSN },
 		{ VMX_EXIT_MWAIT, EXIT_BAD_INSN }, { VMX_EXIT_VMFUNC, EXIT_BAD_INSN },
-		{ VMX_EXIT_SIPI, EXIT_UNKNOWN }, { VMX_EXIT_TASK_SWITCH, EXIT_UNKNOWN },
+		{ VMX_EXIT_INVD, EXIT_SKIP }, { VMX_EXIT_SIPI, EXIT_UNKNOWN }, { VMX_EXIT_TASK_SWITCH, EXIT_UNKNOWN },
 		{ VMX_EXIT_EPT_MISCONFIG, EXIT_UNKNOWN },
 	};
 
@@ -55,6 +55,7 @@ static void test_insn_len_only_for_instruction_exits(void **state)
 	assert_int_equal(translate(VMX_EXIT_CPUID, 0, 0, 0, 2, 0).insn_len, 2);
 	assert_int_equal(translate(VMX_EXIT_VMCALL, 0, 0, 0, 3, 0).insn_len, 3);
 	assert_int_equal(translate(VMX_EXIT_HLT, 0, 0, 0, 1, 0).insn_len, 1);
+	assert_int_equal(translate(VMX_EXIT_INVD, 0, 0, 0, 2, 0).insn_len, 2);
 	/* Undefined for interrupts and EPT violations: generic code decodes. */
 	assert_int_equal(translate(VMX_EXIT_EXTINT, 0, 0, 0, 7, 0).insn_len, 0);
 	assert_int_equal(translate(VMX_EXIT_EPT_VIOLATION, 0, 0, 0, 7, 0).insn_len, 0);

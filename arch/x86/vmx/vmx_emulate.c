@@ -3,9 +3,7 @@
  * the same guest either way (it gets EXIT_HANDLED):
  *  - MOV to CR0/CR4 changing a bit VMX forces (CR0.NE, CR4.VMXE): the
  *    guest owns the value it reads back (the read shadow);
- *  - XSETBV, which always exits (AMD-V lets the guest run it);
- *  - INVD, which always exits: done as a no-op (guest memory is
- *    write-back and coherent; discarding caches is never needed).
+ *  - XSETBV, which always exits (AMD-V lets the guest run it).
  */
 #include "arch/x86/vmx/vmx_internal.h"
 #include "arch/x86/vmx/vmcs.h"
@@ -148,9 +146,6 @@ bool vmx_emulate_exit(struct vcpu *v, struct vmx_vcpu *s)
 		return emulate_cr_access(v, s);
 	case VMX_EXIT_XSETBV:
 		emulate_xsetbv(v, s);
-		return true;
-	case VMX_EXIT_INVD:
-		skip(s);
 		return true;
 	default:
 		return false;

@@ -1,6 +1,6 @@
 /* VMCS exit information -> struct vm_exit. Pure: unit-tested on the host
  * (tests/unit/test_vmx_exit.c). Exits the backend handles itself (CR0/CR4
- * writes to bits VMX forces, XSETBV, INVD) never come here. */
+ * writes to bits VMX forces, XSETBV) never come here. */
 #include "arch/x86/vmx/vmx_exit.h"
 #include "arch/x86/vmx/vmcs.h"
 
@@ -59,7 +59,7 @@ static bool reason_has_insn_len(u32 basic)
 	case VMX_EXIT_CPUID: case VMX_EXIT_HLT: case VMX_EXIT_VMCALL:
 	case VMX_EXIT_IO: case VMX_EXIT_RDMSR: case VMX_EXIT_WRMSR:
 	case VMX_EXIT_PAUSE: case VMX_EXIT_MWAIT: case VMX_EXIT_MONITOR:
-	case VMX_EXIT_GETSEC:
+	case VMX_EXIT_GETSEC: case VMX_EXIT_INVD:
 	case VMX_EXIT_VMCLEAR: case VMX_EXIT_VMLAUNCH: case VMX_EXIT_VMPTRLD:
 	case VMX_EXIT_VMPTRST: case VMX_EXIT_VMREAD: case VMX_EXIT_VMRESUME:
 	case VMX_EXIT_VMWRITE: case VMX_EXIT_VMXOFF: case VMX_EXIT_VMXON:
@@ -111,6 +111,9 @@ void vmx_translate_exit(const struct vmx_exit_info *info, struct vm_exit *exit)
 		break;
 	case VMX_EXIT_HLT:
 		exit->reason = EXIT_HLT;
+		break;
+	case VMX_EXIT_INVD: /* always exits; stepped over as under AMD-V */
+		exit->reason = EXIT_SKIP;
 		break;
 	case VMX_EXIT_PAUSE: /* PAUSE exiting or pause-loop exiting */
 		exit->reason = EXIT_PAUSE;
