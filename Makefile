@@ -77,7 +77,7 @@ UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 .SECONDEXPANSION:
 
 .PHONY: all iso run test unit deps check-build-tools check-iso-tools \
-	check-run-tools clean guest-linux bench run-bochs \
+	check-run-tools clean guest-linux guest-kernel bench run-bochs \
 	check-bochs-tools
 
 all: $(BUILD)/holdfast.elf guests
@@ -136,6 +136,10 @@ guest-linux:
 	@guest-patches/stock-kernel.sh $(GUEST_DIR)
 	@guest-patches/initramfs/build.sh $(LINUX_INITRD)
 
+# The patched guest kernel (guest-patches/linux-6.1, cached by input hash).
+guest-kernel:
+	@guest-patches/build-kernel.sh $(GUEST_DIR)/bzImage-holdfast
+
 $(BUILD)/demo.iso: $(BUILD)/holdfast.elf guest-linux | check-iso-tools
 	boot/mkiso.sh -o $@ -e $(BUILD)/holdfast.elf -c "$(HV_CMDLINE)" $(DEMO_MODULES)
 
@@ -172,7 +176,7 @@ $(BUILD)/unit/test_%: tests/unit/test_%.c $$(unit_srcs_$$*) | check-build-tools
 	gcc $(HOST_CFLAGS) -o $@ $< $(unit_srcs_$*) -lcmocka
 
 test: deps
-	$(MAKE) all iso unit guest-linux
+	$(MAKE) all iso unit guest-linux guest-kernel
 	$(PYTHON) -m pytest -v tests
 
 # Benchmarks are not tests: they repeat runs and report rates and ratios.

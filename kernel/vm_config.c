@@ -561,10 +561,13 @@ static void vm_check_modules(struct vm_parser *p, struct vm_config *vm)
 	else if (vm->initrd_module >= 0 && vm->kernel_module < 0)
 		vm_report(p, vm, "initrd module %d needs a kernel module, not elf",
 			  vm->initrd_module + 1);
-	/* The best each kind can use: stock Linux speaks KVM's PV ABI; an
-	 * ELF test guest's "cli; hlt" means "done", not "wait for a kick". */
+	/* The best each kind can use: delay acts only for a guest that
+	 * registers its blocks (a patched kernel, the lockhold guest) and
+	 * costs others nothing; stock Linux speaks KVM's PV ABI; an ELF test
+	 * guest's "cli; hlt" means "done", not "wait for a kick". spin stays
+	 * opt-in: PAUSE exits cost tens of microseconds each under emulation. */
 	if (!vm->lhp_given)
-		vm->lhp = vm->kernel_module >= 0 ? LHP_KVMPV : 0;
+		vm->lhp = LHP_DELAY | (vm->kernel_module >= 0 ? LHP_KVMPV : 0);
 	if (vm->pin_sets > 1 && vm->pin_sets != vm->vcpus)
 		vm_report(p, vm, "option pin: %u CPU sets for %u vCPUs (give one set, or one per vCPU)",
 			  vm->pin_sets, vm->vcpus);

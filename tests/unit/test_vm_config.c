@@ -335,8 +335,8 @@ static void test_lhp_modes(void **state)
 	       "vm f: option lhp=fast: expected none, or delay, safepoint, spin and kvmpv joined by '+'",
 	       "vm g: option lhp=kvmpv+: a mode is missing after '+'");
 	/* The default by kind: Linux speaks KVM's PV ABI, ELF guests not. */
-	assert_int_equal(vm_named("a")->lhp, 0);
-	assert_int_equal(vm_named("b")->lhp, LHP_KVMPV);
+	assert_int_equal(vm_named("a")->lhp, LHP_DELAY);
+	assert_int_equal(vm_named("b")->lhp, LHP_DELAY | LHP_KVMPV);
 	assert_int_equal(vm_named("c")->lhp, 0);
 	assert_int_equal(vm_named("d")->lhp, LHP_DELAY | LHP_KVMPV);
 	assert_int_equal(vm_named("h")->lhp, LHP_KVMPV);
