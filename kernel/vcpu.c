@@ -10,7 +10,7 @@
 #include "kernel/vsched.h"
 #include "kernel/console_input.h"
 #include "paravirt/pv_unhalt.h"
-#include "paravirt/preempt_delay.h"
+#include "kernel/lhp.h"
 
 #define RFLAGS_IF_BIT (1u << 9)
 #define VEC_NMI 2
@@ -125,6 +125,7 @@ enum vcpu_leave vcpu_run(struct vcpu *v)
 	struct vm_exit exit;
 	bool scheduled = vsched_enabled();
 
+	safepoint_reset(v); /* a wait never outlives the slice it began in */
 	for (;;) {
 		u32 req;
 
@@ -148,9 +149,9 @@ enum vcpu_leave vcpu_run(struct vcpu *v)
 			vcpu_sleep(v);
 			continue;
 		}
-		if (scheduled && this_cpu()->need_resched) {
-			/* A lock holder may get its bounded extension. */
-			if (!preempt_delay_defer(v))
+		if (scheduled && (this_cpu()->need_resched || v->safepoint_end_tsc)) {
+			/* lhp= may keep it a bounded while (kernel/lhp.c). */
+			if (lhp_must_leave(v, this_cpu()->need_resched))
 				return VCPU_LEAVE_PREEMPTED;
 			this_cpu()->need_resched = 0;
 		}

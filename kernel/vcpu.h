@@ -40,6 +40,8 @@ struct vcpu_lhp_counters {
 			      * at depth > 0 (the overrun) */
 	u64 spins;           /* spin loops the pause filter detected */
 	u64 spin_yields;     /* ...that yielded to a preempted sibling */
+	u64 safepoint_deferrals; /* preemptions put off: due in kernel mode */
+	u64 safepoint_overruns;  /* ...still in kernel mode at the bound */
 };
 
 /* Request bits: any CPU sets them (atomically) and kicks the owner, which
@@ -73,6 +75,7 @@ struct vcpu {
 	void *preempt_block; /* its struct hf_preempt_block, NULL = none */
 	u64 extension_end_tsc; /* an extension runs until then; 0 = none */
 	bool extension_used; /* granted since the last yield */
+	u64 safepoint_end_tsc; /* waiting for a safe point until then; 0 = not */
 	bool preempted_in_kernel; /* CPL 0 when last preempted */
 	u64 pause_window_tsc; /* software pause filter: window start */
 	u32 pause_count;      /* ...and PAUSE exits in it */

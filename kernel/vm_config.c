@@ -229,16 +229,6 @@ static bool vm_parse_lhp(struct vm_config *vm, const char *value,
 			       "expected none, or delay, safepoint, spin and kvmpv joined by '+'");
 			return false;
 		}
-		if (!(bit & LHP_IMPLEMENTED)) {
-			char word[16];
-
-			memcpy(word, p, n); /* n < 16: it matched a mode name */
-			word[n] = '\0';
-			format(why, why_size,
-			       "mode %s is not implemented yet (implemented: delay, spin, kvmpv, none)",
-			       word);
-			return false;
-		}
 		bits |= bit;
 		p += n;
 		if (*p == '+' && !*++p) {

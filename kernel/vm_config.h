@@ -19,14 +19,12 @@
 #define VM_MAX_VMS 16
 #define VM_PIN_SETS_MAX 64
 
-/* lhp= modes (combined with '+'). safepoint is not implemented yet: the
- * parser refuses it by name rather than ignoring it. */
+/* lhp= modes (combined with '+'); kernel/lhp.c decides with them. */
 #define LHP_DELAY (1u << 0)     /* delayed preemption, patched guests */
 #define LHP_SAFEPOINT (1u << 1) /* preempt in guest user mode or halted */
 #define LHP_SPIN (1u << 2)      /* PAUSE spin detection, directed yield */
 #define LHP_KVMPV (1u << 3)     /* KVM PV: steal time with the preempted
 				 * flag, PV_UNHALT + KICK_CPU, SCHED_YIELD */
-#define LHP_IMPLEMENTED (LHP_KVMPV | LHP_DELAY | LHP_SPIN) /* = the most vCPUs of a VM (kernel/vm.h) */
 #define VM_NAME_MAX 16      /* including the NUL */
 #define VM_CMDLINE_MAX 1024 /* including the NUL */
 #define VM_MIN_MEMORY MiB(4)

@@ -26,11 +26,27 @@ static void lhp_line(const char *prefix, u32 lhp,
 	char mode[40];
 
 	lhp_mode_name(lhp, mode, sizeof(mode));
-	pr_info("%s lhp mode=%s lhp_preemptions=%lu extensions=%lu voluntary_yields=%lu forced=%lu pause_exits=%lu spins=%lu spin_yields=%lu parks=%lu kicks=%lu kicked=%lu pv_yields=%lu directed_yields=%lu preempted_marks=%lu",
+	pr_info("%s lhp mode=%s lhp_preemptions=%lu extensions=%lu voluntary_yields=%lu forced=%lu safepoint_deferrals=%lu safepoint_overruns=%lu pause_exits=%lu spins=%lu spin_yields=%lu parks=%lu kicks=%lu kicked=%lu pv_yields=%lu directed_yields=%lu preempted_marks=%lu",
 		prefix, mode, c->lhp_preemptions, c->extensions,
-		c->voluntary_yields, c->forced, pause_exits, c->spins,
+		c->voluntary_yields, c->forced, c->safepoint_deferrals,
+		c->safepoint_overruns, pause_exits, c->spins,
 		c->spin_yields, c->parks, c->kicks, c->kicked, c->pv_yields,
 		c->directed_yields, c->preempted_marks);
+}
+
+/* The counters are all u64: the VM's totals add them as an array. */
+_Static_assert(sizeof(struct vcpu_lhp_counters) % sizeof(u64) == 0,
+	       "vcpu_lhp_counters holds u64 counters only");
+#define LHP_COUNTERS (sizeof(struct vcpu_lhp_counters) / sizeof(u64))
+
+static void add_counters(struct vcpu_lhp_counters *sum,
+			 const struct vcpu_lhp_counters *c)
+{
+	u64 *to = (u64 *)sum;
+	const u64 *from = (const u64 *)c;
+
+	for (size_t i = 0; i < LHP_COUNTERS; i++)
+		to[i] += from[i];
 }
 
 void vm_print_lhp(struct vm *vm)
@@ -42,18 +58,7 @@ void vm_print_lhp(struct vm *vm)
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		const struct vcpu *v = vm->vcpus[i];
 
-		sum.lhp_preemptions += v->lhp.lhp_preemptions;
-		sum.extensions += v->lhp.extensions;
-		sum.voluntary_yields += v->lhp.voluntary_yields;
-		sum.forced += v->lhp.forced;
-		sum.spins += v->lhp.spins;
-		sum.spin_yields += v->lhp.spin_yields;
-		sum.parks += v->lhp.parks;
-		sum.kicks += v->lhp.kicks;
-		sum.kicked += v->lhp.kicked;
-		sum.pv_yields += v->lhp.pv_yields;
-		sum.directed_yields += v->lhp.directed_yields;
-		sum.preempted_marks += v->lhp.preempted_marks;
+		add_counters(&sum, &v->lhp);
 		pauses += v->exits[EXIT_PAUSE];
 	}
 	format(prefix, sizeof(prefix), "holdfast: vm %s", vm->name);

@@ -10,7 +10,7 @@
  */
 #include "paravirt/preempt_delay.h"
 #include "paravirt/holdfast_abi.h"
-#include "kernel/options.h"
+#include "kernel/lhp.h"
 #include "kernel/percpu.h"
 #include "kernel/vm.h"
 #include "kernel/vsched.h"
@@ -73,11 +73,6 @@ s64 preempt_delay_yield(struct vcpu *v)
 	return 0;
 }
 
-static u64 us_to_tsc(u64 us)
-{
-	return us * (tsc_hz / 1000000);
-}
-
 bool preempt_delay_defer(struct vcpu *v)
 {
 	volatile struct hf_preempt_block *b = block_of(v);
@@ -99,9 +94,7 @@ bool preempt_delay_defer(struct vcpu *v)
 	if (!b->lock_depth || v->extension_used)
 		return false;
 	v->extension_used = true;
-	v->extension_end_tsc = now + us_to_tsc(hv_options.lhp_delay_us ?
-					       hv_options.lhp_delay_us :
-					       LHP_DELAY_DEFAULT_US);
+	v->extension_end_tsc = now + lhp_bound_tsc();
 	v->lhp.extensions++;
 	b->extensions++;
 	b->preempt_pending = 1;

@@ -42,6 +42,14 @@ class Boot:
     def lines(self, pattern):
         return re.findall(pattern, self.output, re.MULTILINE)
 
+    def tail(self, vm=None, n=40):
+        """The last @n console lines of VM @vm (all lines when None), with
+        the hypervisor's own lines about it: what an assertion should show,
+        since CI prints only part of a long message."""
+        keep = [l for l in self.output.splitlines()
+                if vm is None or f"[{vm}] " in l or f"vm {vm} " in l or f"vm {vm}:" in l]
+        return f"{self!r}, last lines of {vm or 'the console'}:\n" + "\n".join(keep[-n:])
+
     def __repr__(self):
         return f"Boot(rc={self.rc}, log={self.log})"
 

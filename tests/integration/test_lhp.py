@@ -65,3 +65,15 @@ def test_spin_detection_never_yields_blindly():
     alone, b = run("spin", vms=("a",), tag="-alone")
     assert alone["pause_exits"] > 0, (alone, b)
     assert alone["spin_yields"] == 0, (alone, b)
+
+
+def test_safepoint_is_bounded_for_a_guest_that_never_leaves_kernel_mode():
+    # The lockhold guest runs at CPL 0 throughout: with lhp=safepoint no
+    # safe point ever comes, so every deferral ends at the bound and the
+    # other VM still gets its share (run() asserts both finish).
+    sp, b = run("safepoint")
+    assert sp["safepoint_deferrals"] > 0, (sp, b)
+    assert sp["safepoint_overruns"] > 0, (sp, b)
+    # Each deferral ends by an overrun, or by a halt: never at a user-mode
+    # safe point that this guest does not have.
+    assert sp["safepoint_overruns"] <= sp["safepoint_deferrals"], (sp, b)

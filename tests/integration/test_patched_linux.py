@@ -11,6 +11,8 @@ lhp_delay=20000 for the reason tests/integration/test_lhp.py gives (the
 emulated CPUs stall when the host is busy)."""
 import re
 
+import pytest
+
 from conftest import BUILD, EXIT_SUCCESS, QEMU, boot, run_qemu
 
 KERNEL = BUILD / "guest" / "bzImage-holdfast"
@@ -63,10 +65,48 @@ def run(mode):
     return total, b
 
 
-def test_delayed_preemption_with_the_patched_guest():
+@pytest.fixture(scope="module")
+def baseline():
+    """lhp=none on the workload: the lock-holder preemptions to beat."""
     none, b_none = run("none")
-    delay, b_delay = run("delay")
     assert none["lhp_preemptions"] > 0, (none, b_none)
+    return none
+
+
+def test_delayed_preemption_with_the_patched_guest(baseline):
+    none = baseline
+    delay, b_delay = run("delay")
     assert delay["lhp_preemptions"] * 100 <= none["lhp_preemptions"], (delay, none, b_delay)
     assert delay["extensions"] > 0 and delay["voluntary_yields"] > 0, (delay, b_delay)
     assert delay["forced"] * 20 <= delay["extensions"], (delay, b_delay)
+
+
+def test_safepoint_preemption(baseline):
+    """lhp=safepoint reads nothing the guest publishes, only the mode it
+    runs in, as for an unmodified guest; the patched kernel's lock depth
+    serves here only to count. A preemption due in guest kernel mode waits
+    for user mode or a halt, at most lhp_delay=, so lock holders (always in
+    kernel mode) are rarely preempted. Measured: 43 against 1630 with
+    lhp=none, 2335 deferrals of which 472 reached the bound (waiters for a
+    TLB shootdown stay in the kernel until the preempted target acks)."""
+    sp, b = run("safepoint")
+    assert sp["safepoint_deferrals"] > 0, (sp, b)
+    assert sp["safepoint_overruns"] < sp["safepoint_deferrals"], (sp, b)
+    assert sp["lhp_preemptions"] * 10 <= baseline["lhp_preemptions"], (sp, baseline, b)
+    assert sp["extensions"] == 0, (sp, b)  # delay is not on
+
+
+@pytest.mark.parametrize("mode", ["spin", "kvmpv", "delay+safepoint+spin+kvmpv"])
+def test_every_mode_keeps_the_guests_correct(mode):
+    """run() asserts that both VMs finish the workload, power off and log
+    no soft lockup, RCU stall, oops or warning; here each mode also did its
+    part."""
+    t, b = run(mode)
+    if "spin" in mode:
+        assert t["pause_exits"] > 0 and t["spins"] > 0, (t, b)
+    if "kvmpv" in mode:
+        assert t["preempted_marks"] > 0, (t, b)
+    if "delay" in mode:
+        assert t["extensions"] > 0, (t, b)
+    if "safepoint" in mode:
+        assert t["safepoint_deferrals"] > 0, (t, b)

@@ -35,15 +35,15 @@ def test_two_four_vcpu_linux_vms_on_two_cpus():
                  f"{INITRD} vm={name} initrd"]
     b = boot("sched-linux", "console=com1 sched=credit", smp=2, mem="1G",
              modules=mods)
-    assert b.rc == EXIT_SUCCESS, b
-    assert "PANIC" not in b.output, b
-    assert "rebooting" not in b.output, b
+    assert b.rc == EXIT_SUCCESS, b.tail()
+    assert "PANIC" not in b.output, b.tail()
+    assert "rebooting" not in b.output, b.tail()
     for name in ("east", "west"):
-        assert f"[{name}] holdfast-guest: online cpus 4" in b.output, b
-        assert f"[{name}] holdfast-guest: smp ok 4 workers" in b.output, b
-        assert f"holdfast: vm {name} stopped: guest powered off" in b.output, b
         bad = [l for l in b.output.splitlines() if f"[{name}] " in l and TROUBLE.search(l)]
-        assert not bad, bad
+        assert not bad, (bad, b.tail(name))
+        assert f"[{name}] holdfast-guest: online cpus 4" in b.output, b.tail(name)
+        assert f"[{name}] holdfast-guest: smp ok 4 workers" in b.output, b.tail(name)
+        assert f"holdfast: vm {name} stopped: guest powered off" in b.output, b.tail(name)
     # Eight vCPUs shared two CPUs: they waited for each other.
     assert sum(int(v["steal_ms"]) for v in sched_lines(b, "east")) > 0, b
     # The KVM PV ABI at work in the stock kernel.

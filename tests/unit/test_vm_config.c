@@ -330,15 +330,15 @@ static void test_lhp_modes(void **state)
 			       "vm=d elf lhp=delay+kvmpv", "vm=e elf lhp=safepoint+kvmpv",
 			       "vm=f elf lhp=fast", "vm=g elf lhp=kvmpv+",
 			       "vm=h elf lhp=kvmpv+kvmpv"),
-			 5);
-	EXPECT("vm e: option lhp=safepoint+kvmpv: mode safepoint is not implemented yet (implemented: delay, spin, kvmpv, none)",
-	       "vm f: option lhp=fast: expected none, or delay, safepoint, spin and kvmpv joined by '+'",
+			 6);
+	EXPECT("vm f: option lhp=fast: expected none, or delay, safepoint, spin and kvmpv joined by '+'",
 	       "vm g: option lhp=kvmpv+: a mode is missing after '+'");
 	/* The default by kind: Linux speaks KVM's PV ABI, ELF guests not. */
 	assert_int_equal(vm_named("a")->lhp, LHP_DELAY);
 	assert_int_equal(vm_named("b")->lhp, LHP_DELAY | LHP_KVMPV);
 	assert_int_equal(vm_named("c")->lhp, 0);
 	assert_int_equal(vm_named("d")->lhp, LHP_DELAY | LHP_KVMPV);
+	assert_int_equal(vm_named("e")->lhp, LHP_SAFEPOINT | LHP_KVMPV);
 	assert_int_equal(vm_named("h")->lhp, LHP_KVMPV);
 }
 
