@@ -94,7 +94,7 @@ static void exit_skip(struct vcpu *v, const struct vm_exit *exit)
 static void exit_pause(struct vcpu *v, const struct vm_exit *exit)
 {
 	if (exit_skip_insn(v, exit))
-		spin_detect_pause(v);
+		spin_detect_pause(v, exit->pause.loop);
 }
 
 static void exit_hypercall(struct vcpu *v, const struct vm_exit *exit)

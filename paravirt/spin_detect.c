@@ -2,8 +2,9 @@
  * Spin detection (lhp=spin). A guest spinning on a lock executes PAUSE in
  * its wait loop; SPIN_PAUSES PAUSE exits within SPIN_WINDOW_US mean it is
  * spinning, most likely on a lock whose holder is preempted (the software
- * pause filter: QEMU's AMD-V has no hardware one; VT-x's PLE exits land
- * here too). The vCPU then yields to a preempted vCPU of its own VM,
+ * pause filter: QEMU's AMD-V has no hardware one). Where the hardware
+ * filters (VT-x pause-loop exiting, AMD-V's pause filter count) each exit
+ * is a detected spin by itself. The vCPU then yields to a preempted vCPU of its own VM,
  * choosing, in order: one whose hf_preempt_block shows a lock held, one
  * preempted in kernel mode (where guest spinlocks live), and otherwise
  * nobody: a yield with no likely holder to run would only cost the
@@ -54,20 +55,29 @@ static struct vcpu *likely_holder(struct vcpu *v)
 	return best;
 }
 
-void spin_detect_pause(struct vcpu *v)
+/* The software pause filter: true when this PAUSE completes a spin. */
+static bool software_filter_fires(struct vcpu *v)
 {
 	u64 now = rdtsc();
-	struct vcpu *holder;
 
-	if (!(v->vm->cfg->lhp & LHP_SPIN) || !vsched_enabled())
-		return;
 	if (now - v->pause_window_tsc > SPIN_WINDOW_US * (tsc_hz / 1000000)) {
 		v->pause_window_tsc = now;
 		v->pause_count = 0;
 	}
 	if (++v->pause_count < SPIN_PAUSES)
-		return;
+		return false;
 	v->pause_count = 0;
+	return true;
+}
+
+void spin_detect_pause(struct vcpu *v, bool hardware_loop)
+{
+	struct vcpu *holder;
+
+	if (!(v->vm->cfg->lhp & LHP_SPIN) || !vsched_enabled())
+		return;
+	if (!hardware_loop && !software_filter_fires(v))
+		return;
 	v->lhp.spins++;
 	holder = likely_holder(v);
 	if (holder && vsched_yield_to(v, holder))

@@ -5,8 +5,11 @@
 
 struct vcpu;
 
-/* A PAUSE exit of @v (already stepped over). */
-void spin_detect_pause(struct vcpu *v);
+#include "kernel/types.h"
+
+/* A PAUSE exit of @v (already stepped over); @hardware_loop: the
+ * hardware's pause filter already saw a spin loop. */
+void spin_detect_pause(struct vcpu *v, bool hardware_loop);
 /* @v was preempted: remember where (kernel or user mode). */
 void spin_detect_preempted(struct vcpu *v);
 

@@ -58,6 +58,12 @@ struct vm_exit {
 		} io;
 		u32 msr;
 		struct {
+			/* The hardware's pause filter saw a spin loop (VT-x
+			 * pause-loop exiting, AMD-V's pause filter count):
+			 * no software filter is needed. */
+			bool loop;
+		} pause;
+		struct {
 			u64 gpa;
 			bool write;
 			bool fetch;

@@ -97,3 +97,27 @@ def test_linux_with_two_vcpus_reaches_user_space_under_vtx():
     assert not bad, bad
     assert "[lin] holdfast-guest: online cpus 2" in b.output, b
     assert "holdfast: vm lin stopped: guest powered off" in b.output, b
+
+
+def lhp_of(b, vm):
+    line = b.lines(rf"holdfast: vm {vm} lhp (.*)$")
+    assert line, (vm, b)
+    return dict(kv.split("=") for kv in line[0].split())
+
+
+def test_pause_loop_exits_are_detected_spins_under_vtx():
+    # Two lockhold VMs contend on their locks: with lhp=spin the VMCS asks
+    # for pause-loop exiting and each such exit is a spin the hardware
+    # already detected (no software filter); with lhp=none PLE stays off
+    # and the guest spins without exits.
+    work = "iters=300 hold=6000 gap=1000"
+    b = boot_bochs("bochs-ple", "console=com1 sched=credit", cpus=2, mem_mib=512,
+                   modules=[f"{guest('lockhold')} vm=spinner elf vcpus=2 memory=16M lhp=spin -- {work}",
+                            f"{guest('lockhold')} vm=plain elf vcpus=2 memory=16M lhp=none -- {work}"])
+    assert_vtx_run(b)
+    for vm in ("spinner", "plain"):
+        assert f"[{vm}] lockhold: done, 2 vcpus, 600 acquisitions, counter ok" in b.output, b
+    spin, plain = lhp_of(b, "spinner"), lhp_of(b, "plain")
+    assert int(spin["pause_exits"]) > 0, (spin, b)
+    assert spin["spins"] == spin["pause_exits"], (spin, b)
+    assert int(plain["pause_exits"]) == 0, (plain, b)

@@ -134,10 +134,26 @@ static void test_nrip_used_when_present(void **state)
 	assert_int_equal(e.insn_len, 0);
 }
 
+/* A PAUSE exit is a detected loop only when the pause filter counted. */
+static void test_pause_filter(void **state)
+{
+	struct vm_exit e;
+
+	(void)state;
+	assert_false(translate(SVM_EXIT_PAUSE, 0, 0).pause.loop);
+	memset(&vmcb, 0, sizeof(vmcb));
+	vmcb.control.exit_code = SVM_EXIT_PAUSE;
+	vmcb.control.pause_filter_count = 3000;
+	svm_translate_exit(&vmcb, &e);
+	assert_int_equal(e.reason, EXIT_PAUSE);
+	assert_true(e.pause.loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_simple_reasons),
+		cmocka_unit_test(test_pause_filter),
 		cmocka_unit_test(test_msr_direction),
 		cmocka_unit_test(test_ioio_fields_and_length_from_next_rip),
 		cmocka_unit_test(test_npf),

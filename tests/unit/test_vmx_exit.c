@@ -56,6 +56,8 @@ static void test_insn_len_only_for_instruction_exits(void **state)
 	assert_int_equal(translate(VMX_EXIT_VMCALL, 0, 0, 0, 3, 0).insn_len, 3);
 	assert_int_equal(translate(VMX_EXIT_HLT, 0, 0, 0, 1, 0).insn_len, 1);
 	assert_int_equal(translate(VMX_EXIT_INVD, 0, 0, 0, 2, 0).insn_len, 2);
+	/* Pause-loop exiting: the hardware saw the spin. */
+	assert_true(translate(VMX_EXIT_PAUSE, 0, 0, 0, 2, 0).pause.loop);
 	/* Undefined for interrupts and EPT violations: generic code decodes. */
 	assert_int_equal(translate(VMX_EXIT_EXTINT, 0, 0, 0, 7, 0).insn_len, 0);
 	assert_int_equal(translate(VMX_EXIT_EPT_VIOLATION, 0, 0, 0, 7, 0).insn_len, 0);

@@ -73,7 +73,10 @@ void svm_translate_exit(const struct vmcb *vmcb, struct vm_exit *exit)
 		exit->reason = EXIT_HLT;
 		break;
 	case SVM_EXIT_PAUSE:
+		/* With a pause filter count the exit comes after that many
+		 * PAUSEs: the hardware already saw the loop. */
 		exit->reason = EXIT_PAUSE;
+		exit->pause.loop = vmcb->control.pause_filter_count != 0;
 		break;
 	case SVM_EXIT_INVD:
 		exit->reason = EXIT_SKIP;

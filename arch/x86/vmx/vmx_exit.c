@@ -115,8 +115,11 @@ void vmx_translate_exit(const struct vmx_exit_info *info, struct vm_exit *exit)
 	case VMX_EXIT_INVD: /* always exits; stepped over as under AMD-V */
 		exit->reason = EXIT_SKIP;
 		break;
-	case VMX_EXIT_PAUSE: /* PAUSE exiting or pause-loop exiting */
+	case VMX_EXIT_PAUSE:
+		/* Holdfast never sets "PAUSE exiting": this is pause-loop
+		 * exiting, PAUSEs PLE_GAP apart for longer than PLE_WINDOW. */
 		exit->reason = EXIT_PAUSE;
+		exit->pause.loop = true;
 		break;
 	case VMX_EXIT_VMCALL:
 		exit->reason = EXIT_HYPERCALL;
