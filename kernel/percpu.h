@@ -27,6 +27,7 @@ struct percpu {
 	u64 guest_deadline_tsc; /* the running vCPU's next timer, 0 = none */
 	u64 sleepers_deadline_tsc; /* earliest timer of vCPUs blocked here */
 	u64 slice_end_tsc;      /* when the running vCPU's slice ends */
+	u64 timer_target_tsc;   /* when the host timer is armed to fire */
 	volatile u32 need_resched; /* set by any CPU: call the scheduler */
 	u64 spurious_interrupts;
 	u64 nmis;

@@ -143,6 +143,7 @@ static void timer_program(struct percpu *pc)
 	for (u32 i = 0; i < ARRAY_SIZE(events); i++)
 		if (events[i] && events[i] < target)
 			target = events[i];
+	pc->timer_target_tsc = target;
 	ticks = target > now ? (target - now) * lapic_timer_hz / tsc_hz : 0;
 	lapic_timer_arm(VEC_TIMER, (u32)MAX(1, MIN(ticks, 0xffffffffull)));
 }
@@ -175,6 +176,11 @@ bool timer_interrupt(void)
 		pc->guest_deadline_tsc = 0;
 	timer_program(pc);
 	return tick;
+}
+
+u64 timer_next_tsc(void)
+{
+	return this_cpu()->timer_target_tsc;
 }
 
 void timer_reprogram(void)

@@ -24,5 +24,7 @@ bool timer_interrupt(void);
 void timer_set_guest_deadline(u64 tsc);
 /* Re-arm after changing this CPU's sleepers_deadline_tsc or slice_end_tsc. */
 void timer_reprogram(void);
+/* When this CPU's host timer fires next (host TSC). */
+u64 timer_next_tsc(void);
 
 #endif

@@ -121,3 +121,22 @@ def test_pause_loop_exits_are_detected_spins_under_vtx():
     assert int(spin["pause_exits"]) > 0, (spin, b)
     assert spin["spins"] == spin["pause_exits"], (spin, b)
     assert int(plain["pause_exits"]) == 0, (plain, b)
+
+
+def test_three_vcpus_share_two_cpus_and_migrate_under_vtx():
+    # More vCPUs than CPUs under VT-x: slices end (the VMX preemption
+    # timer makes a guest running with IF=0 exit when the host timer is
+    # due; without it Bochs never ends such a guest's slice and the third
+    # vCPU starved), and vCPUs move between CPUs, so a VMCS is cleared on
+    # one CPU and loaded on another while its guest runs on.
+    b = boot_bochs("bochs-overcommit", "console=com1 sched=credit", cpus=2, mem_mib=512,
+                   modules=[f"{guest('good')} vm=good elf vcpus=3 memory=32M -- passes=100"])
+    assert_vtx_run(b)
+    assert "holdfast: VT-x:" in b.output and "preemption timer yes" in b.output, b
+    assert "[good] good: done, 3 vcpus, all checksums ok" in b.output, b
+    stats = [dict(kv.split("=") for kv in m.split())
+             for m in b.lines(r"holdfast: vm good vcpu \d+ sched: (.*)$")]
+    assert len(stats) == 3, b
+    assert all(int(s["preemptions"]) > 0 for s in stats), stats
+    assert sum(int(s["migrations"]) for s in stats) > 0, stats
+    assert any(int(s["ran_on"], 16) == 0x3 for s in stats), stats

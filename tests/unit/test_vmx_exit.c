@@ -26,6 +26,7 @@ static void test_simple_reasons(void **state)
 {
 	static const struct { u32 reason; enum vm_exit_reason want; } cases[] = {
 		{ VMX_EXIT_EXTINT, EXIT_INTR }, { VMX_EXIT_OTHER_SMI, EXIT_INTR },
+		{ VMX_EXIT_PREEMPTION_TIMER, EXIT_INTR },
 		{ VMX_EXIT_INIT, EXIT_INIT }, { VMX_EXIT_TRIPLE_FAULT, EXIT_TRIPLE_FAULT },
 		{ VMX_EXIT_INTR_WINDOW, EXIT_INTR_WINDOW },
 		{ VMX_EXIT_NMI_WINDOW, EXIT_NMI_WINDOW },

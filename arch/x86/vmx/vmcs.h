@@ -16,6 +16,8 @@
 #define MSR_VMX_PROCBASED_CTLS 0x482
 #define MSR_VMX_EXIT_CTLS 0x483
 #define MSR_VMX_ENTRY_CTLS 0x484
+#define MSR_VMX_MISC 0x485
+#define VMX_MISC_TIMER_SHIFT 0x1f /* the preemption timer counts TSC >> this */
 #define MSR_VMX_CR0_FIXED0 0x486
 #define MSR_VMX_CR0_FIXED1 0x487
 #define MSR_VMX_CR4_FIXED0 0x488
@@ -41,6 +43,7 @@
 #define PIN_EXTINT_EXITING (1u << 0)
 #define PIN_NMI_EXITING (1u << 3)
 #define PIN_VIRTUAL_NMIS (1u << 5)
+#define PIN_PREEMPTION_TIMER (1u << 6)
 
 /* Primary processor-based controls. */
 #define CPU_INTR_WINDOW_EXITING (1u << 2)
@@ -143,6 +146,7 @@
 #define VMCS_GUEST_INTERRUPTIBILITY 0x4824
 #define VMCS_GUEST_ACTIVITY 0x4826
 #define VMCS_GUEST_SYSENTER_CS 0x482a
+#define VMCS_PREEMPTION_TIMER 0x482e
 #define VMCS_HOST_SYSENTER_CS 0x4c00
 
 /* Natural-width fields. */
@@ -210,6 +214,7 @@
 #define VMX_EXIT_MWAIT 36
 #define VMX_EXIT_MONITOR 39
 #define VMX_EXIT_PAUSE 40
+#define VMX_EXIT_PREEMPTION_TIMER 52
 #define VMX_EXIT_MCE_DURING_ENTRY 41
 #define VMX_EXIT_EPT_VIOLATION 48
 #define VMX_EXIT_EPT_MISCONFIG 49

@@ -6,6 +6,7 @@
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_insn.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/timer.h"
 #include "kernel/console.h"
 #include "kernel/heap.h"
 #include "kernel/page_alloc.h"
@@ -105,6 +106,23 @@ static void vmx_restore_nmi_blocking(struct vmx_vcpu *s)
 	}
 }
 
+/*
+ * The preemption timer, where offered, makes the guest exit when the host
+ * timer is due even if that interrupt never causes an exit: under Bochs an
+ * external interrupt does not exit a guest that runs with RFLAGS.IF = 0
+ * (measured: a CPL-0 test guest ran 11.8 s with 1 interrupt exit, so slices
+ * never ended). On hardware both fire together; the exit that comes first
+ * finds the host timer pending or imminent.
+ */
+static void vmx_arm_preemption_timer(void)
+{
+	u64 target = timer_next_tsc(), now = rdtsc();
+	u64 count = target > now ? (target - now) >> vmx_caps.timer_shift : 0;
+
+	if (vmx_caps.pin & PIN_PREEMPTION_TIMER)
+		vmwrite(VMCS_PREEMPTION_TIMER, MIN(count, 0xffffffffull));
+}
+
 static void vmx_run(struct vcpu *v, struct vm_exit *exit)
 {
 	struct vmx_vcpu *s = to_vmx(v);
@@ -122,6 +140,7 @@ static void vmx_run(struct vcpu *v, struct vm_exit *exit)
 		if (s->inject_info & INTR_INFO_ERROR_VALID)
 			vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, s->inject_error);
 	}
+	vmx_arm_preemption_timer();
 	/* CR2 is not switched by VMX; the host takes no page faults. */
 	if (read_cr2() != s->cr2)
 		write_cr2(s->cr2);

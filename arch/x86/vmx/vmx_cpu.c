@@ -101,7 +101,7 @@ static bool vmx_choose_controls(const char **why)
 	u32 entry_msr = true_ctls ? MSR_VMX_TRUE_ENTRY_CTLS : MSR_VMX_ENTRY_CTLS;
 
 	if (!vmx_adjust(pin_msr, PIN_EXTINT_EXITING | PIN_NMI_EXITING |
-			PIN_VIRTUAL_NMIS, 0, 0, &c->pin)) {
+			PIN_VIRTUAL_NMIS, PIN_PREEMPTION_TIMER, 0, &c->pin)) {
 		*why = "VT-x lacks external-interrupt exiting, NMI exiting or virtual NMIs";
 		return false;
 	}
@@ -184,14 +184,16 @@ bool vmx_init(const char **why)
 	c->revision = (u32)basic & 0x7fffffff;
 	if (!vmx_choose_controls(why) || !vmx_choose_ept_vpid(why))
 		return false;
+	c->timer_shift = (u32)rdmsr(MSR_VMX_MISC) & VMX_MISC_TIMER_SHIFT;
 	vmx_choose_cr_masks();
 	if (!vmx_tables_init()) {
 		*why = "out of memory for the VT-x MSR and I/O bitmaps";
 		return false;
 	}
-	pr_info("holdfast: VT-x: VMCS revision %u, EPT, unrestricted guest, VPID %s, pause-loop exiting %s, true controls %s",
+	pr_info("holdfast: VT-x: VMCS revision %u, EPT, unrestricted guest, VPID %s, pause-loop exiting %s, preemption timer %s, true controls %s",
 		c->revision, c->cpu2 & CPU2_VPID ? "yes" : "no",
 		c->cpu2 & CPU2_PAUSE_LOOP_EXITING ? "yes" : "no",
+		c->pin & PIN_PREEMPTION_TIMER ? "yes" : "no",
 		basic & VMX_BASIC_TRUE_CTLS ? "yes" : "no");
 	return true;
 }

@@ -90,6 +90,7 @@ void vmx_translate_exit(const struct vmx_exit_info *info, struct vm_exit *exit)
 		translate_exception_nmi(info, exit);
 		break;
 	case VMX_EXIT_EXTINT:
+	case VMX_EXIT_PREEMPTION_TIMER: /* the host's next timer is due */
 	case VMX_EXIT_IO_SMI:
 	case VMX_EXIT_OTHER_SMI:
 		exit->reason = EXIT_INTR;

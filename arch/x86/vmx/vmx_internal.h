@@ -15,6 +15,7 @@ struct vmx_caps {
 	u64 cr0_mask, cr4_mask; /* the bits VMX forces: guest reads shadows */
 	u64 ept_vpid;
 	u32 invept_type, invvpid_type; /* 1 single context, 2 all, 0 none */
+	u32 timer_shift; /* with PIN_PREEMPTION_TIMER: TSC >> this per count */
 	u64 io_bitmap_pa, msr_bitmap_pa;
 };
 
