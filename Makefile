@@ -77,8 +77,8 @@ UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 .SECONDEXPANSION:
 
 .PHONY: all iso run test unit deps check-build-tools check-iso-tools \
-	check-run-tools clean guest-linux guest-kernel bench run-bochs \
-	check-bochs-tools
+	check-run-tools clean guest-linux guest-kernel guest-lockbench bench \
+	run-bochs check-bochs-tools run-lockbench
 
 all: $(BUILD)/holdfast.elf guests
 
@@ -140,12 +140,43 @@ guest-linux:
 guest-kernel:
 	@guest-patches/build-kernel.sh $(GUEST_DIR)/bzImage-holdfast
 
+# The lock benchmark module for both guest kernels (guest-patches/lockbench,
+# cached by input hash) and the initramfs with it added,
+# $(GUEST_DIR)/initramfs-lockbench.cpio.gz.
+guest-lockbench: guest-linux guest-kernel
+	@guest-patches/lockbench/build.sh $(GUEST_DIR)
+
 $(BUILD)/demo.iso: $(BUILD)/holdfast.elf guest-linux | check-iso-tools
 	boot/mkiso.sh -o $@ -e $(BUILD)/holdfast.elf -c "$(HV_CMDLINE)" $(DEMO_MODULES)
 
 run: $(BUILD)/demo.iso | check-run-tools
 	boot/run-qemu.sh --iso $< --smp $(SMP) --mem $(MEM) \
 		--firmware $(FIRMWARE) $(if $(ACCEL),--accel $(ACCEL))
+
+# make run-lockbench: the lock benchmark (README.md, "Guest lock benchmark")
+# in two VMs of LOCK_VCPUS vCPUs with LOCK_VM_OPTS (e.g. lhp=none), Debian's
+# kernel (stock) and the patched one (patched), each running the module and
+# then the stressor; QEMU exits when both have powered off.
+LOCK_VCPUS ?= 4
+LOCK_ARGS ?= hf.lock_ms=2000 hf.lock_hold_ns=1000
+LOCK_HV_CMDLINE ?= console=com1 sched=credit
+LOCK_VM_OPTS ?=
+LOCK_INITRD := $(GUEST_DIR)/initramfs-lockbench.cpio.gz
+LOCK_GUEST_ARGS := $(LINUX_CMDLINE) hf.test=lockbench,lockstress $(LOCK_ARGS)
+LOCK_MODULES := \
+	-m "$(LINUX_KERNEL) vm=stock kernel vcpus=$(LOCK_VCPUS) memory=256M $(LOCK_VM_OPTS) -- $(LOCK_GUEST_ARGS)" \
+	-m "$(LOCK_INITRD) vm=stock initrd" \
+	-m "$(GUEST_DIR)/bzImage-holdfast vm=patched kernel vcpus=$(LOCK_VCPUS) memory=256M $(LOCK_VM_OPTS) -- $(LOCK_GUEST_ARGS)" \
+	-m "$(LOCK_INITRD) vm=patched initrd"
+
+$(BUILD)/lockbench.iso: $(BUILD)/holdfast.elf guest-lockbench | check-iso-tools
+	boot/mkiso.sh -o $@ -e $(BUILD)/holdfast.elf \
+		-c "$(LOCK_HV_CMDLINE) debug_exit=0xf4" $(LOCK_MODULES)
+
+# Status 33 is isa-debug-exit's "success".
+run-lockbench: $(BUILD)/lockbench.iso | check-run-tools
+	boot/run-qemu.sh --iso $< --smp $(SMP) --mem $(MEM) \
+		--firmware $(FIRMWARE) $(if $(ACCEL),--accel $(ACCEL)) || [ $$? -eq 33 ]
 
 # The Bochs demo: one Linux VM with 2 vCPUs (Bochs runs every emulated CPU
 # on one host thread: expect minutes to a shell). The bochsrc is generated
@@ -176,7 +207,7 @@ $(BUILD)/unit/test_%: tests/unit/test_%.c $$(unit_srcs_$$*) | check-build-tools
 	gcc $(HOST_CFLAGS) -o $@ $< $(unit_srcs_$*) -lcmocka
 
 test: deps
-	$(MAKE) all iso unit guest-linux guest-kernel
+	$(MAKE) all iso unit guest-linux guest-kernel guest-lockbench
 	$(PYTHON) -m pytest -v tests
 
 # Benchmarks are not tests: they repeat runs and report rates and ratios.

@@ -2,8 +2,9 @@
 # build.sh OUT.cpio.gz
 #
 # Builds the Holdfast test initramfs: Debian's busybox-static, the /init script
-# beside this file, applet symlinks, /bin/tlbstress (compiled here with
-# gcc -static from tlbstress.c) and the device nodes /dev/console, /dev/null,
+# beside this file, applet symlinks, /bin/tlbstress and /bin/lockstress
+# (compiled here with gcc -static from tlbstress.c and lockstress.c, which
+# includes ../lockbench/hf_hist.h) and the device nodes /dev/console, /dev/null,
 # /dev/ttyS0, archived by mkcpio.py (no root needed) and compressed with
 # gzip -9n.  The result is reproducible and cached by the hash of its inputs:
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/holdfast/initramfs/<sha256>.cpio.gz
@@ -38,12 +39,12 @@ BUSYBOX=$(dpkg -L busybox-static | grep -E '/bin/busybox$' | head -n 1)
 command -v "$CC" >/dev/null 2>&1 || die "'$CC' is missing: install gcc and libc6-dev"
 command -v python3 >/dev/null 2>&1 || die "python3 is missing"
 
-# Cache key: every input, plus the toolchain that builds tlbstress.
+# Cache key: every input, plus the toolchain that builds the programs.
 key=$(
     {
         echo "holdfast-initramfs-v1"
         sha256sum "$BUSYBOX" | cut -d' ' -f1
-        for f in init mkcpio.py build.sh tlbstress.c; do
+        for f in init mkcpio.py build.sh tlbstress.c lockstress.c ../lockbench/hf_hist.h; do
             echo "$f $(sha256sum "$HERE/$f" | cut -d' ' -f1)"
         done
         "$CC" --version | head -n 1
@@ -68,6 +69,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/holdfast-initramfs.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 
 "$CC" -static -O2 -pthread -Wall -s -o "$work/tlbstress" "$HERE/tlbstress.c"
+"$CC" -static -O2 -pthread -Wall -s -I"$HERE/../lockbench" -o "$work/lockstress" \
+    "$HERE/lockstress.c"
 
 list=$work/list
 {
@@ -80,6 +83,7 @@ list=$work/list
     echo "file /bin/busybox $BUSYBOX 0755 0 0"
     echo "file /init $HERE/init 0755 0 0"
     echo "file /bin/tlbstress $work/tlbstress 0755 0 0"
+    echo "file /bin/lockstress $work/lockstress 0755 0 0"
     # Applet links at busybox's canonical paths (bin/sh, sbin/poweroff, ...).
     "$BUSYBOX" --list-full | LC_ALL=C sort | while read -r applet; do
         case $applet in
