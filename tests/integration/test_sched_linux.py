@@ -11,12 +11,11 @@ triple fault in kernel mode): on QEMU 7.2 under thread=single in every run,
 with lhp=none too; on QEMU 10 about one run in ten (2 of 17 here, 1 CI run).
 One pCPU, or one vCPU per pCPU, never showed it; Holdfast's check that no
 two CPUs run one vCPU stays silent. Whether Holdfast or QEMU's emulated
-AMD-V is at fault is not known. The test retries once on that signature,
-with a warning; a second crash fails it."""
+AMD-V is at fault is not known. The boot is run again on that signature
+(conftest.boot_overcommitted: at most 3 runs, each crash a warning)."""
 import re
-import warnings
 
-from conftest import BUILD, EXIT_SUCCESS, boot, qemu_major
+from conftest import BUILD, EXIT_SUCCESS, boot_overcommitted, qemu_major
 
 KERNEL = BUILD / "guest" / "vmlinuz-stock"
 INITRD = BUILD / "guest" / "initramfs.cpio.gz"
@@ -37,32 +36,14 @@ def boot_two_vms(name):
                  "console=ttyS0,115200 panic=-1 hf.test=cpus,smp,tlb,pv "
                  "hf.smp_iters=15000 hf.tlb_iters=300",
                  f"{INITRD} vm={vm} initrd"]
-    return boot(name, "console=com1 sched=credit", smp=2, mem="1G", modules=mods)
-
-
-def guest_crash(b):
-    """The known open defect's signature: a guest stopped by a triple fault,
-    a guest kernel that reports an oops, a BUG or a panic, or a workload
-    that failed or segfaulted."""
-    lines = b.output.splitlines()
-    return [l for l in lines if re.search(r"holdfast: vm \w+ stopped: triple fault", l)] + \
-        [l for l in lines if re.search(r"\] \[\w+\] ", l) and
-         (TROUBLE.search(l) or re.search(r"holdfast-guest: .*FAIL|segfault", l))]
+    return boot_overcommitted(name, "console=com1 sched=credit", smp=2, mem="1G",
+                              modules=mods)
 
 
 def test_two_four_vcpu_linux_vms_on_two_cpus():
     assert qemu_major() >= 10, "needs QEMU 10 or newer: run make deps (boot/install-qemu.sh)"
+    # Booted again on the known over-commit corruption (module docstring).
     b = boot_two_vms("sched-linux")
-    crash = guest_crash(b)
-    if crash:
-        # Open defect (README.md, "Known problems"): about one run in ten
-        # a guest's kernel state is corrupted under over-commit on QEMU 10
-        # (every run on QEMU 7.2 with thread=single, lhp=none too). Its
-        # cause is not found; one retry keeps CI usable and the warning
-        # keeps it visible. A second crash fails the test.
-        warnings.warn(f"guest crash under over-commit (known open defect), retrying once; "
-                      f"log {b.log}: {crash[:3]}")
-        b = boot_two_vms("sched-linux-retry")
     assert b.rc == EXIT_SUCCESS, b.tail()
     assert "PANIC" not in b.output, b.tail()
     assert "rebooting" not in b.output, b.tail()
