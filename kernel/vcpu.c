@@ -120,6 +120,16 @@ static void vcpu_handle_requests(struct vcpu *v, u32 req)
 		vcpu_start_at_sipi(v, v->sipi_vector);
 }
 
+static void vcpu_record_exit(struct vcpu *v, enum vm_exit_reason reason)
+{
+	struct vcpu_exit_record *r = &v->history[v->exits_total++ % VCPU_HISTORY];
+
+	r->rip = vcpu_get_reg(v, VREG_RIP);
+	r->tsc = rdtsc();
+	r->reason = (u16)reason;
+	r->cpu = (u16)this_cpu()->index;
+}
+
 enum vcpu_leave vcpu_run(struct vcpu *v)
 {
 	struct vm_exit exit;
@@ -158,8 +168,8 @@ enum vcpu_leave vcpu_run(struct vcpu *v)
 		vcpu_deliver_events(v);
 		vcpu_ops->run(v, &exit);
 		v->exits[exit.reason]++;
-		v->exits_total++;
 		exit_dispatch(v, &exit);
+		vcpu_record_exit(v, exit.reason);
 	}
 }
 
@@ -170,16 +180,31 @@ void vcpu_run_loop(struct vcpu *v)
 	vm_vcpu_exited(v->vm);
 }
 
+/* Oldest first; "ago" in microseconds before this dump. */
+static void vcpu_dump_history(struct vcpu *v)
+{
+	u64 n = MIN(v->exits_total, (u64)VCPU_HISTORY), now = rdtsc();
+
+	for (u64 i = v->exits_total - n; i < v->exits_total; i++) {
+		const struct vcpu_exit_record *r = &v->history[i % VCPU_HISTORY];
+
+		pr_err("  exit -%lu: %s, then RIP %lx, on CPU %u, %lu us ago",
+		       v->exits_total - i, exit_reason_name(r->reason), r->rip,
+		       r->cpu, (now - r->tsc) / (tsc_hz / 1000000));
+	}
+}
+
 void vcpu_dump(struct vcpu *v)
 {
-	pr_err("  vcpu %u: RIP %lx RFLAGS %lx CR0 %lx CR3 %lx CR4 %lx EFER %lx",
+	pr_err("  vcpu %u: RIP %lx RFLAGS %lx CR0 %lx CR2 %lx CR3 %lx CR4 %lx EFER %lx",
 	       v->index, vcpu_get_reg(v, VREG_RIP),
 	       vcpu_get_reg(v, VREG_RFLAGS), vcpu_get_reg(v, VREG_CR0),
-	       vcpu_get_reg(v, VREG_CR3), vcpu_get_reg(v, VREG_CR4),
-	       vcpu_get_reg(v, VREG_EFER));
+	       vcpu_get_reg(v, VREG_CR2), vcpu_get_reg(v, VREG_CR3),
+	       vcpu_get_reg(v, VREG_CR4), vcpu_get_reg(v, VREG_EFER));
 	pr_err("  RAX %lx RBX %lx RCX %lx RDX %lx RSI %lx RDI %lx RSP %lx RBP %lx",
 	       v->gpr[GPR_RAX], v->gpr[GPR_RBX], v->gpr[GPR_RCX],
 	       v->gpr[GPR_RDX], v->gpr[GPR_RSI], v->gpr[GPR_RDI],
 	       v->gpr[GPR_RSP], v->gpr[GPR_RBP]);
 	vcpu_ops->dump(v);
+	vcpu_dump_history(v);
 }

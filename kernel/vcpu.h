@@ -44,6 +44,8 @@ struct vcpu_lhp_counters {
 	u64 safepoint_overruns;  /* ...still in kernel mode at the bound */
 };
 
+#define VCPU_HISTORY 8
+
 /* Request bits: any CPU sets them (atomically) and kicks the owner, which
  * handles them before its next guest entry. */
 #define VCPU_REQ_STOP (1u << 0)  /* the VM is stopping */
@@ -67,6 +69,14 @@ struct vcpu {
 	struct event exception;
 	u64 exits[EXIT_REASON_COUNT];
 	u64 exits_total;
+	/* The last VCPU_HISTORY exits (a ring at exits_total), for dumps:
+	 * what the vCPU did, where, and on which CPU, before it died. */
+	struct vcpu_exit_record {
+		u64 rip;  /* after the exit was handled */
+		u64 tsc;
+		u16 reason;
+		u16 cpu;
+	} history[VCPU_HISTORY];
 
 	u64 kvmclock_gpa; /* the guest's pvclock area, 0 = none */
 	u64 steal_msr;    /* MSR_KVM_STEAL_TIME as written */
