@@ -5,13 +5,11 @@ kernel runs PV qspinlock, sees steal time, and kicks and directed yields
 happen.
 
 Needs QEMU 10 (make deps installs it from bookworm-backports, see
-boot/install-qemu.sh). Open defect: over-committed guests are now and then
-corrupted (a guest kernel whose GS base is out of step with its mode, or a
-triple fault in kernel mode): on QEMU 7.2 under thread=single in every run,
-with lhp=none too; on QEMU 10 about one run in ten (2 of 17 here, 1 CI run).
-One pCPU, or one vCPU per pCPU, never showed it; Holdfast's check that no
-two CPUs run one vCPU stays silent. Whether Holdfast or QEMU's emulated
-AMD-V is at fault is not known. The boot is run again on that signature
+boot/install-qemu.sh). Open defect, most likely QEMU's (README.md, "Known
+problem"): over-committed guests are now and then corrupted, on QEMU 10 in
+one run of four to ten; on QEMU 7.2 thread=single a 4-vCPU VM ran clean
+with -smp 1 and crashed with -smp 2 even when Holdfast was told maxcpus=1
+and never started the second CPU. The boot is run again on that signature
 (conftest.boot_overcommitted: at most 3 runs, each crash a warning)."""
 import re
 
