@@ -12,16 +12,7 @@ for pkg in "$@"; do
 done
 [ -z "$missing" ] && exit 0
 echo "holdfast: installing Debian packages:$missing"
-if [ "$(id -u)" -ne 0 ]; then
-	command -v sudo >/dev/null 2>&1 || {
-		echo "holdfast: not root and no sudo: install these as root:$missing" >&2
-		exit 1
-	}
-	SUDO=sudo
-else
-	SUDO=
-fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
+. "$(dirname "$0")/as-root.sh"
+as_root apt-get update -q
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -q --no-install-recommends $missing
+as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing

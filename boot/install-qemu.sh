@@ -18,22 +18,14 @@ have=$(qemu-system-x86_64 --version 2>/dev/null | sed -n 's/^QEMU emulator versi
 if [ -n "$have" ] && [ "$have" -ge "$want_major" ]; then
 	exit 0
 fi
-if [ "$(id -u)" -ne 0 ]; then
-	command -v sudo >/dev/null 2>&1 || {
-		echo "holdfast: QEMU ${have:-none} found; tests need QEMU >= $want_major from bookworm-backports: run 'make deps' as root" >&2
-		exit 1
-	}
-	SUDO=sudo
-else
-	SUDO=
-fi
+. "$(dirname "$0")/as-root.sh"
 sources=/etc/apt/sources.list.d/holdfast-bookworm-backports.sources
 if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d; then
 	echo "holdfast: adding Debian bookworm-backports to apt's sources ($sources)"
 	printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' \
 		'Suites: bookworm-backports' 'Components: main' \
 		'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' |
-		$SUDO tee "$sources" >/dev/null
+		as_root tee "$sources" >/dev/null
 fi
 # Every installed QEMU package moves with it: a 7.2 module left behind
 # (qemu-system-gui's, say) makes QEMU 10 abort at start.
@@ -41,7 +33,7 @@ pkgs=$(dpkg-query -W -f='${Package} ${Status}\n' 'qemu-system-*' 'qemu-block-*' 
 	awk '/ installed$/ && $1 != "qemu-system-x86" { print $1 }')
 echo "holdfast: installing QEMU $want_major from bookworm-backports (have: ${have:-none}): qemu-system-x86" $pkgs
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
+as_root apt-get update -q
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -q --no-install-recommends -t bookworm-backports \
+as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends -t bookworm-backports \
 	qemu-system-x86 $pkgs

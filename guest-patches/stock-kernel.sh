@@ -14,6 +14,7 @@ set -eu
 
 META=linux-image-amd64
 prog=stock-kernel
+. "$(cd "$(dirname "$0")/.." && pwd)/boot/as-root.sh"
 
 die() { echo "$prog: $*" >&2; exit 1; }
 
@@ -50,11 +51,7 @@ if [ -z "$ver" ]; then
         exit 0
     fi
     echo "$prog: no candidate for $META and nothing cached: running apt-get update" >&2
-    if [ "$(id -u)" -eq 0 ]; then
-        apt-get update >&2 || die "apt-get update failed"
-    else
-        sudo apt-get update >&2 || die "apt-get update failed"
-    fi
+    as_root apt-get update >&2 || die "apt-get update failed"
     ver=$(candidate)
     [ -n "$ver" ] || die "apt-cache policy $META still reports no candidate"
 fi

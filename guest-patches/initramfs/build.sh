@@ -21,9 +21,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/holdfast/initramfs
 CC=${CC:-gcc}
 
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+. "$HERE/../../boot/as-root.sh"
 
 # busybox-static provides /bin/busybox; Debian's dynamic "busybox" package
 # provides the same path, so ask dpkg which one is installed.

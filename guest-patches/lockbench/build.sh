@@ -98,9 +98,7 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/holdfast-lockbench.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+. "$ROOT/boot/as-root.sh"
 
 # stock_headers: unpacks Debian's headers for $stock_rel at $stock_deb into
 # the cache (once) and sets $hdr to the tree to build against.
