@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from conftest import BUILD, EXIT_SUCCESS, QEMU, boot, run_qemu
+from conftest import BUILD, EXIT_SUCCESS, QEMU, boot_overcommitted, run_qemu
 
 KERNEL = BUILD / "guest" / "bzImage-holdfast"
 INITRD = BUILD / "guest" / "initramfs.cpio.gz"
@@ -47,17 +47,20 @@ def run(mode):
         mods += [f"{KERNEL} vm={name} kernel vcpus=2 memory=256M lhp={mode} on_reboot=stop -- "
                  f"console=ttyS0,115200 panic=-1 {WORK}",
                  f"{INITRD} vm={name} initrd"]
-    b = boot(f"patched-{mode}", "console=com1 sched=credit tslice=1000 lhp_delay=20000",
-             smp=2, mem="1G", modules=mods)
-    assert b.rc == EXIT_SUCCESS, b
+    # Four vCPUs on two CPUs: booted again on the known over-commit
+    # corruption (conftest.boot_overcommitted, README.md "Known problem").
+    b = boot_overcommitted(f"patched-{mode}",
+                           "console=com1 sched=credit tslice=1000 lhp_delay=20000",
+                           smp=2, mem="1G", modules=mods)
+    assert b.rc == EXIT_SUCCESS, b.tail()
     total = {}
     for name in ("east", "west"):
         assert re.search(rf"\[{name}\] .*holdfast: delayed preemption of lock holders registered",
-                         b.output), b
-        assert f"[{name}] holdfast-guest: tests ok: cpus,tlb" in b.output, b
-        assert f"holdfast: vm {name} stopped: guest powered off" in b.output, b
+                         b.output), b.tail(name)
+        assert f"[{name}] holdfast-guest: tests ok: cpus,tlb" in b.output, b.tail(name)
+        assert f"holdfast: vm {name} stopped: guest powered off" in b.output, b.tail(name)
         bad = [l for l in b.output.splitlines() if f"[{name}] " in l and TROUBLE.search(l)]
-        assert not bad, bad
+        assert not bad, (bad, b.tail(name))
         line = b.lines(rf"holdfast: vm {name} lhp (.*)$")[0]
         for k, v in (kv.split("=") for kv in line.split()):
             if k != "mode":
