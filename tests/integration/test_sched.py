@@ -1,6 +1,6 @@
 """The scheduler in the hypervisor (sched=credit): over-commit, weights by
-Holdfast's own accounting, pinning. The over-committed Linux test is in
-tests/overcommit/ (make test-overcommit): see its docstring."""
+Holdfast's own accounting, pinning. The over-committed Linux test is
+test_sched_linux.py."""
 import re
 
 from conftest import BUILD, EXIT_SUCCESS, boot
