@@ -22,7 +22,7 @@ INITRD = BUILD / "guest" / "initramfs.cpio.gz"
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description="Reproduce the over-commit corruption (README.md).")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--smp", type=int, default=2, help="emulated CPUs")
     ap.add_argument("--maxcpus", type=int, help="CPUs Holdfast starts (maxcpus=)")
