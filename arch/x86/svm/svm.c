@@ -41,6 +41,8 @@ struct svm_vcpu {
 	u32 asid;
 	u32 asid_generation;
 	s32 last_cpu;
+	s16 virq_vector; /* handed to the guest as V_IRQ at this entry, or -1 */
+	s16 virq_retry;  /* that interrupt, not taken before the exit, or -1 */
 };
 
 static struct svm_cpu svm_cpus[MAX_CPUS];
@@ -141,6 +143,8 @@ static bool svm_create(struct vcpu *v)
 	}
 	s->vmcb = (struct vmcb *)(uintptr_t)s->vmcb_pa;
 	s->last_cpu = -1;
+	s->virq_vector = -1;
+	s->virq_retry = -1;
 	v->arch = s;
 
 	struct vmcb_control *c = &s->vmcb->control;
@@ -219,6 +223,22 @@ static void svm_assign_asid(struct svm_vcpu *s, struct vmcb_control *c)
 
 void svm_vmrun(u64 vmcb_pa, u64 *gprs);
 
+#define VINTR_REQUEST_BITS (SVM_VINTR_V_IRQ | SVM_VINTR_IGN_TPR | \
+			    (0xfull << SVM_VINTR_PRIO_SHIFT) | \
+			    (0xffull << SVM_VINTR_VECTOR_SHIFT))
+
+/* After an exit: an interrupt handed over as V_IRQ that the guest did not
+ * take yet (the exit came first) is delivered again at the next entry. */
+static void svm_settle_virq(struct svm_vcpu *s, struct vmcb_control *c)
+{
+	if (s->virq_vector < 0)
+		return;
+	if (c->vintr & SVM_VINTR_V_IRQ)
+		s->virq_retry = s->virq_vector;
+	c->vintr &= ~VINTR_REQUEST_BITS;
+	s->virq_vector = -1;
+}
+
 static void svm_run(struct vcpu *v, struct vm_exit *exit)
 {
 	struct svm_vcpu *s = to_svm(v);
@@ -242,6 +262,7 @@ static void svm_run(struct vcpu *v, struct vm_exit *exit)
 	v->gpr[GPR_RAX] = vmcb->save.rax;
 	v->gpr[GPR_RSP] = vmcb->save.rsp;
 	vmcb->control.event_inject = 0;
+	svm_settle_virq(s, &vmcb->control);
 	svm_translate_exit(vmcb, exit);
 }
 
@@ -309,8 +330,34 @@ static void svm_set_seg(struct vcpu *v, enum vcpu_seg seg, const struct segment 
 		sv->cpl = (s->attrib >> 5) & 3; /* CPL is SS.DPL */
 }
 
+/*
+ * An external interrupt goes in as a virtual interrupt (V_IRQ with its
+ * vector, TPR ignored, no VINTR intercept), which the guest takes at its
+ * first instruction boundary: we inject only when it can take it. Not
+ * through EVENTINJ: QEMU's VMRUN delivers an EVENTINJ interrupt at once
+ * but leaves it as the CPU's pending exception, and the next request to
+ * leave its execution loop (its round-robin kick, a cross-CPU kick)
+ * delivers that vector a second time, whatever the guest's IF: Linux then
+ * enters its timer handler again before SWAPGS and dies on a zero GS
+ * base. Both ways are architectural; this one QEMU gets right.
+ */
+static void svm_inject_virq(struct svm_vcpu *s, u8 vector)
+{
+	struct vmcb_control *c = &s->vmcb->control;
+
+	c->vintr = (c->vintr & ~VINTR_REQUEST_BITS) | SVM_VINTR_V_IRQ |
+		   SVM_VINTR_IGN_TPR | (0xfull << SVM_VINTR_PRIO_SHIFT) |
+		   ((u64)vector << SVM_VINTR_VECTOR_SHIFT);
+	c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
+	s->virq_vector = vector;
+}
+
 static void svm_inject(struct vcpu *v, const struct event *e)
 {
+	if (e->type == EVENT_EXTINT) {
+		svm_inject_virq(to_svm(v), e->vector);
+		return;
+	}
 	u64 type = e->type == EVENT_NMI ? SVM_EVT_TYPE_NMI :
 		   e->type == EVENT_EXCEPTION ? SVM_EVT_TYPE_EXCEPTION :
 		   SVM_EVT_TYPE_INTR;
@@ -326,13 +373,23 @@ static bool svm_interrupted_event(struct vcpu *v, struct event *e)
 	u64 info = to_svm(v)->vmcb->control.exit_int_info;
 	u64 type = info & SVM_EVT_TYPE_MASK;
 
-	if (!(info & SVM_EVT_VALID))
-		return false;
+	if (!(info & SVM_EVT_VALID)) {
+		struct svm_vcpu *s = to_svm(v);
+
+		if (s->virq_retry < 0)
+			return false;
+		*e = (struct event){ EVENT_EXTINT, (u8)s->virq_retry, false, 0 };
+		s->virq_retry = -1;
+		return true;
+	}
 	/* A software interrupt (INTn) re-executes: nothing to re-inject. */
 	if (type == SVM_EVT_TYPE_SOFT)
 		return false;
+	/* QEMU records a V_IRQ cut short in delivery as an exception; a
+	 * vector above 31 is an interrupt whatever the type says. */
 	e->type = type == SVM_EVT_TYPE_NMI ? EVENT_NMI :
-		  type == SVM_EVT_TYPE_EXCEPTION ? EVENT_EXCEPTION : EVENT_EXTINT;
+		  type == SVM_EVT_TYPE_EXCEPTION && (u8)info < 32 ? EVENT_EXCEPTION :
+		  EVENT_EXTINT;
 	e->vector = (u8)info;
 	e->has_error = info & SVM_EVT_ERROR_VALID;
 	e->error = (u32)(info >> 32);

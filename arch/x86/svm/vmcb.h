@@ -156,6 +156,7 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB");
 #define SVM_VINTR_IGN_TPR (1ull << 20)
 #define SVM_VINTR_MASKING (1ull << 24)
 #define SVM_VINTR_PRIO_SHIFT 16
+#define SVM_VINTR_VECTOR_SHIFT 32 /* V_INTR_VECTOR, VMCB offset 0x064 */
 
 /* event_inject and exit_int_info */
 #define SVM_EVT_VALID (1ull << 31)
