@@ -1,15 +1,17 @@
 #!/usr/bin/python3
-"""Reproducer for the open over-commit corruption (README.md, "Known
-problem"): boots two 4-vCPU stock Debian VMs under sched=credit, lhp=none,
-and reports per run whether a guest crashed, the VM was stopped by a
-triple fault, or the emulated machine reset.
+"""Over-commit stress for QEMU's emulated AMD-V (README.md, "QEMU
+workaround"): boots two 4-vCPU stock Debian VMs under sched=credit,
+lhp=none, and reports per run whether a guest crashed, the VM was stopped
+by a triple fault, or the emulated machine reset.
 
     HOLDFAST_QEMU=... HOLDFAST_QEMU_DATA=... \\
-        tests/overcommit_repro.py --runs 3 --smp 2 --maxcpus 1 --thread single
+        tests/overcommit_repro.py --runs 3 --smp 2 --thread single
 
-With QEMU 7.2 (bookworm's) and --thread single: --smp 1 ran clean 5 of 5,
---smp 2 --maxcpus 1 (Holdfast never starts the second CPU) crashed 4 of 5.
-Needs `make` and `make guest-linux` first; logs go to build/test-logs/."""
+With QEMU 7.2 (bookworm's) and --thread single, before the V_IRQ
+workaround: --smp 1 ran clean 5 of 5, --smp 2 --maxcpus 1 (Holdfast never
+starts the second CPU) crashed 4 of 5, --smp 2 crashed 7 of 7; with it,
+--smp 2 ran clean 4 of 4. Needs `make` and `make guest-linux` first; logs
+go to build/test-logs/."""
 import argparse
 import pathlib
 import sys

@@ -69,7 +69,7 @@ def check_result(b, vm, test, count_key):
 
 
 def test_lockbench_on_stock_and_patched_kernels_over_committed():
-    # Booted again on the known over-commit corruption (README.md).
+    # Booted again on a crash or machine reset (conftest.boot_overcommitted).
     b = boot_overcommitted("lockbench", "console=com1 sched=credit", smp=2, mem="1G",
                            modules=linux_vm("stock", STOCK) + linux_vm("patched", PATCHED))
     assert b.rc == EXIT_SUCCESS, b

@@ -47,8 +47,8 @@ def run(mode):
         mods += [f"{KERNEL} vm={name} kernel vcpus=2 memory=256M lhp={mode} on_reboot=stop -- "
                  f"console=ttyS0,115200 panic=-1 {WORK}",
                  f"{INITRD} vm={name} initrd"]
-    # Four vCPUs on two CPUs: booted again on the known over-commit
-    # corruption (conftest.boot_overcommitted, README.md "Known problem").
+    # Four vCPUs on two CPUs: booted again on a crash or machine reset
+    # (conftest.boot_overcommitted, README.md "QEMU workaround").
     b = boot_overcommitted(f"patched-{mode}",
                            "console=com1 sched=credit tslice=1000 lhp_delay=20000",
                            smp=2, mem="1G", modules=mods)
