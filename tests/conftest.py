@@ -145,10 +145,10 @@ def guest_crash(b):
         [l for l in lines if re.search(r"\] \[\w+\] ", l) and GUEST_CRASH.search(l)]
 
 
-# Runs of an over-committed Linux boot before a crash fails a test. Before
-# the V_IRQ workaround (README.md, "QEMU workaround") 1 run in 3 to 10
-# crashed on QEMU 10; the net stays for the machine resets that are not
-# explained yet, each retry a pytest warning.
+# Runs of an over-committed Linux boot before a crash fails a test: on
+# QEMU 10 (thread=multi) 1 boot in 3 to 10 still meets the unexplained
+# page-walk failure or machine reset of README.md ("QEMU workaround",
+# still open); a full run has eight such boots. Each retry is a warning.
 OVERCOMMIT_ATTEMPTS = 5
 
 
