@@ -16,11 +16,10 @@ import argparse
 import pathlib
 import sys
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from conftest import BUILD, boot, guest_crash  # noqa: E402
-
-KERNEL = BUILD / "guest" / "vmlinuz-stock"
-INITRD = BUILD / "guest" / "initramfs.cpio.gz"
+TESTS = pathlib.Path(__file__).resolve().parent
+sys.path[:0] = [str(TESTS), str(TESTS / "integration")]
+from conftest import boot, guest_crash  # noqa: E402
+from test_sched_linux import two_vm_modules  # noqa: E402
 
 
 def main():
@@ -31,12 +30,7 @@ def main():
     ap.add_argument("--thread", choices=("single", "multi"), default="single",
                     help="QEMU's -accel tcg,thread=")
     a = ap.parse_args()
-    mods = []
-    for vm in ("east", "west"):
-        mods += [f"{KERNEL} vm={vm} kernel vcpus=4 memory=256M lhp=none on_reboot=stop -- "
-                 "console=ttyS0,115200 panic=-1 hf.test=cpus,smp,tlb "
-                 "hf.smp_iters=15000 hf.tlb_iters=300",
-                 f"{INITRD} vm={vm} initrd"]
+    mods = two_vm_modules("cpus,smp,tlb", "lhp=none")
     cmdline = "console=com1 sched=credit" + (f" maxcpus={a.maxcpus}" if a.maxcpus else "")
     crashed = 0
     for run in range(1, a.runs + 1):

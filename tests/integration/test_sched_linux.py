@@ -23,17 +23,24 @@ def sched_lines(b, vm):
             for m in b.lines(rf"holdfast: vm {vm} vcpu \d+ sched: (.*)$")]
 
 
-def boot_two_vms(name):
+def two_vm_modules(tests, vm_options=""):
+    """GRUB modules for two 4-vCPU stock Linux VMs, east and west, running
+    the initramfs workload @tests (also used by tests/overcommit_repro.py)."""
     mods = []
     for vm in ("east", "west"):
         # on_reboot=stop: a guest panic (panic=-1 reboots) must not hide
         # behind a restart that then completes the workload.
-        mods += [f"{KERNEL} vm={vm} kernel vcpus=4 memory=256M on_reboot=stop -- "
-                 "console=ttyS0,115200 panic=-1 hf.test=cpus,smp,tlb,pv "
+        opts = " ".join(filter(None, ("on_reboot=stop", vm_options)))
+        mods += [f"{KERNEL} vm={vm} kernel vcpus=4 memory=256M {opts} -- "
+                 f"console=ttyS0,115200 panic=-1 hf.test={tests} "
                  "hf.smp_iters=15000 hf.tlb_iters=300",
                  f"{INITRD} vm={vm} initrd"]
+    return mods
+
+
+def boot_two_vms(name):
     return boot_overcommitted(name, "console=com1 sched=credit", smp=2, mem="1G",
-                              modules=mods)
+                              modules=two_vm_modules("cpus,smp,tlb,pv"))
 
 
 def test_two_four_vcpu_linux_vms_on_two_cpus():
@@ -80,14 +87,8 @@ def test_interrupts_arrive_once_under_qemus_round_robin():
     guest's IF clear. Through EVENTINJ this boot crashed every time (7 of 7
     on QEMU 7.2, and on QEMU 10); through V_IRQ it is clean. No second
     chance here."""
-    mods = []
-    for vm in ("east", "west"):
-        mods += [f"{KERNEL} vm={vm} kernel vcpus=4 memory=256M lhp=none on_reboot=stop -- "
-                 "console=ttyS0,115200 panic=-1 hf.test=cpus,smp,tlb "
-                 "hf.smp_iters=15000 hf.tlb_iters=300",
-                 f"{INITRD} vm={vm} initrd"]
     b = boot("sched-linux-round-robin", "console=com1 sched=credit", smp=2, mem="1G",
-             modules=mods, tcg_thread="single")
+             modules=two_vm_modules("cpus,smp,tlb", "lhp=none"), tcg_thread="single")
     assert not guest_crash(b), (guest_crash(b)[:3], b.tail())
     assert b.rc == EXIT_SUCCESS, b.tail()
     for name in ("east", "west"):
