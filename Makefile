@@ -42,7 +42,7 @@ HV_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-stack-protector \
 HV_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,linker.ld \
 	-Wl,-z,max-page-size=0x1000 -Wl,--build-id=none -Wl,-z,noexecstack
 
-HV_DIRS := boot arch/x86 arch/x86/svm arch/x86/vmx kernel paravirt sched
+HV_DIRS := boot lib kernel arch/x86 arch/x86/svm arch/x86/vmx vm vdev sched sched/hv lhp paravirt
 HV_SRCS := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
 HV_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(HV_SRCS))
 
@@ -53,23 +53,23 @@ UNIT_TESTS := multiboot2 pmem acpi cmdline format insn guest_walk elf_loader \
 	vm_config svm_exit vlapic vioapic vuart guest_acpi bzimage sched
 UNIT_TESTS += vlapic_timer pvclock vmx_exit
 unit_srcs_multiboot2 := kernel/multiboot2.c
-unit_srcs_vlapic_timer := kernel/vlapic.c kernel/vlapic_timer.c kernel/vlapic_ipi.c
+unit_srcs_vlapic_timer := vdev/vlapic.c vdev/vlapic_timer.c vdev/vlapic_ipi.c
 unit_srcs_pvclock := paravirt/pvclock.c
 unit_srcs_insn := arch/x86/insn.c
 unit_srcs_guest_walk := arch/x86/guest_walk.c
-unit_srcs_elf_loader := kernel/elf_loader.c
-unit_srcs_vm_config := kernel/vm_config.c kernel/cmdline.c kernel/format.c
+unit_srcs_elf_loader := vm/elf_loader.c
+unit_srcs_vm_config := vm/vm_config.c lib/cmdline.c lib/format.c
 unit_srcs_svm_exit := arch/x86/svm/svm_exit.c
 unit_srcs_vmx_exit := arch/x86/vmx/vmx_exit.c arch/x86/vmx/vmx_error.c
-unit_srcs_vlapic := kernel/vlapic.c kernel/vlapic_timer.c kernel/vlapic_ipi.c
-unit_srcs_vioapic := kernel/vioapic.c
-unit_srcs_vuart := kernel/vuart.c
-unit_srcs_guest_acpi := kernel/guest_acpi.c arch/x86/acpi.c arch/x86/acpi_madt.c
-unit_srcs_bzimage := kernel/bzimage.c
+unit_srcs_vlapic := vdev/vlapic.c vdev/vlapic_timer.c vdev/vlapic_ipi.c
+unit_srcs_vioapic := vdev/vioapic.c
+unit_srcs_vuart := vdev/vuart.c
+unit_srcs_guest_acpi := vdev/guest_acpi.c arch/x86/acpi.c arch/x86/acpi_madt.c
+unit_srcs_bzimage := vm/bzimage.c
 unit_srcs_pmem := kernel/pmem.c
 unit_srcs_acpi := arch/x86/acpi.c arch/x86/acpi_madt.c
-unit_srcs_cmdline := kernel/cmdline.c
-unit_srcs_format := kernel/format.c
+unit_srcs_cmdline := lib/cmdline.c
+unit_srcs_format := lib/format.c
 unit_srcs_sched := sched/sched.c sched/credit.c
 UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 

@@ -1,7 +1,7 @@
 #include <stdarg.h>
 #include "kernel/console.h"
-#include "kernel/format.h"
-#include "kernel/spinlock.h"
+#include "lib/format.h"
+#include "lib/spinlock.h"
 #include "kernel/time.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/uart16550.h"

@@ -2,7 +2,7 @@
 #ifndef HOLDFAST_CONSOLE_H
 #define HOLDFAST_CONSOLE_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 

@@ -1,8 +1,8 @@
 #include "kernel/heap.h"
 #include "kernel/page_alloc.h"
 #include "kernel/panic.h"
-#include "kernel/spinlock.h"
-#include "kernel/string.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
 
 /* Every block starts with this header so kfree() knows where it belongs. */
 struct block_header {

@@ -3,7 +3,7 @@
 #ifndef HOLDFAST_HEAP_H
 #define HOLDFAST_HEAP_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 void *kzalloc(u64 size);
 void kfree(void *p);

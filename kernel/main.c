@@ -8,7 +8,7 @@
 #include "kernel/selftest.h"
 #include "kernel/shutdown.h"
 #include "kernel/tick.h"
-#include "kernel/vm_launch.h"
+#include "vm/vm_launch.h"
 #include "arch/x86/acpi.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/paging.h"

@@ -6,8 +6,8 @@
  * MBI that is not 8-byte aligned (only possible in tests) is no problem.
  */
 #include "kernel/multiboot2.h"
-#include "kernel/unaligned.h"
-#include "kernel/string.h"
+#include "lib/unaligned.h"
+#include "lib/string.h"
 
 #define MB2_HEADER_SIZE 8
 #define MB2_TAG_HEADER_SIZE 8

@@ -8,7 +8,7 @@
 #ifndef HOLDFAST_MULTIBOOT2_H
 #define HOLDFAST_MULTIBOOT2_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define MB2_BOOTLOADER_MAGIC 0x36d76289u
 

@@ -1,5 +1,5 @@
 #include "kernel/options.h"
-#include "kernel/cmdline.h"
+#include "lib/cmdline.h"
 #include "arch/x86/uart16550.h"
 
 struct hv_options hv_options = {

@@ -1,8 +1,8 @@
 #include "kernel/page_alloc.h"
 #include "kernel/pmem.h"
 #include "kernel/panic.h"
-#include "kernel/spinlock.h"
-#include "kernel/string.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
 #include "arch/x86/paging.h"
 
 extern char __image_start[], __image_end[];

@@ -3,7 +3,7 @@
 #ifndef HOLDFAST_PANIC_H
 #define HOLDFAST_PANIC_H
 
-#include "kernel/format.h"
+#include "lib/format.h"
 #include "arch/x86/desc.h"
 
 __noreturn void panic(const char *fmt, ...) __printf(1, 2);

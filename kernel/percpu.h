@@ -3,8 +3,8 @@
 #ifndef HOLDFAST_PERCPU_H
 #define HOLDFAST_PERCPU_H
 
-#include "kernel/types.h"
-#include "kernel/spinlock.h"
+#include "lib/types.h"
+#include "lib/spinlock.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
 

@@ -8,7 +8,7 @@
 #ifndef HOLDFAST_PMEM_H
 #define HOLDFAST_PMEM_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 struct pmem {
 	u64 *avail;      /* bit set: frame may be handed out now */

@@ -3,7 +3,7 @@
 #ifndef HOLDFAST_SHUTDOWN_H
 #define HOLDFAST_SHUTDOWN_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define EXIT_CODE_SUCCESS 0x10 /* QEMU exit status 33 */
 #define EXIT_CODE_FAILURE 0x11 /* QEMU exit status 35 */

@@ -1,7 +1,7 @@
 /* Host tick: counts, and on the boot CPU polls the console for input
  * (it has no interrupt: polling at TICK_HZ is plenty for typing). */
 #include "kernel/tick.h"
-#include "kernel/console_input.h"
+#include "vm/console_input.h"
 #include "kernel/percpu.h"
 
 /* Keys typed during bring-up wait in the UART until the VMs are up. */

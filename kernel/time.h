@@ -2,7 +2,7 @@
 #ifndef HOLDFAST_TIME_H
 #define HOLDFAST_TIME_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 u64 time_since_boot_ns(void);
 /* Busy-wait; needs a calibrated TSC. */

@@ -5,10 +5,10 @@
  * the guest runs in. Each is bounded by lhp_delay=; they do not stack: a
  * vCPU given a delay extension this slice gets no safe-point wait after it.
  */
-#include "kernel/lhp.h"
+#include "lhp/lhp.h"
 #include "kernel/options.h"
-#include "kernel/vcpu.h"
-#include "paravirt/preempt_delay.h"
+#include "vm/vcpu.h"
+#include "lhp/preempt_delay.h"
 #include "arch/x86/timer.h"
 
 u64 lhp_bound_tsc(void)

@@ -5,7 +5,7 @@
 #ifndef HOLDFAST_LHP_H
 #define HOLDFAST_LHP_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 struct vcpu;
 

@@ -1,9 +1,9 @@
 /* The lock-holder-preemption report: `holdfast: vm NAME lhp key=value ...`
  * for the VM (totals) and one line per vCPU. Keys are documented in
  * README.md ("Lock-holder preemption"). */
-#include "kernel/vm.h"
+#include "vm/vm.h"
 #include "kernel/console.h"
-#include "kernel/format.h"
+#include "lib/format.h"
 
 static void lhp_mode_name(u32 lhp, char *out, size_t size)
 {

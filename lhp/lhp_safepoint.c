@@ -9,10 +9,10 @@
  * moved to every SAFEPOINT_POLLS-th of the bound) that forces an exit.
  * Everything here runs on the vCPU's own CPU.
  */
-#include "kernel/lhp.h"
-#include "kernel/vcpu.h"
-#include "kernel/vm.h"
-#include "kernel/vsched.h"
+#include "lhp/lhp.h"
+#include "vm/vcpu.h"
+#include "vm/vm.h"
+#include "sched/hv/vsched.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/virt.h"
 

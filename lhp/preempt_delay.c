@@ -8,12 +8,12 @@
  * decisions), so the vCPU's fields need no lock; the block is guest
  * memory, read and written with single accesses.
  */
-#include "paravirt/preempt_delay.h"
+#include "lhp/preempt_delay.h"
 #include "paravirt/holdfast_abi.h"
-#include "kernel/lhp.h"
+#include "lhp/lhp.h"
 #include "kernel/percpu.h"
-#include "kernel/vm.h"
-#include "kernel/vsched.h"
+#include "vm/vm.h"
+#include "sched/hv/vsched.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/timer.h"
 

@@ -3,7 +3,7 @@
 #ifndef HOLDFAST_PREEMPT_DELAY_H
 #define HOLDFAST_PREEMPT_DELAY_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define LHP_DELAY_DEFAULT_US 1000
 

@@ -9,10 +9,10 @@
  * gives back its count before it consumes the kick. So a last vCPU to park
  * that sees every count taken and no pending wake-up sees the truth.
  */
-#include "paravirt/pv_unhalt.h"
+#include "lhp/pv_unhalt.h"
 #include "paravirt/holdfast_abi.h"
-#include "kernel/vm.h"
-#include "kernel/vsched.h"
+#include "vm/vm.h"
+#include "sched/hv/vsched.h"
 
 static bool vm_has_pending_wakeup(struct vm *vm)
 {

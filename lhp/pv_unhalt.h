@@ -4,7 +4,7 @@
 #ifndef HOLDFAST_PV_UNHALT_H
 #define HOLDFAST_PV_UNHALT_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 struct vcpu;
 

@@ -10,10 +10,10 @@
  * nobody: a yield with no likely holder to run would only cost the
  * spinner its slice.
  */
-#include "paravirt/spin_detect.h"
+#include "lhp/spin_detect.h"
 #include "paravirt/holdfast_abi.h"
-#include "kernel/vm.h"
-#include "kernel/vsched.h"
+#include "vm/vm.h"
+#include "sched/hv/vsched.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/timer.h"
 

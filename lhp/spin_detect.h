@@ -5,7 +5,7 @@
 
 struct vcpu;
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 /* A PAUSE exit of @v (already stepped over); @hardware_loop: the
  * hardware's pause filter already saw a spin loop. */

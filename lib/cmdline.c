@@ -1,4 +1,4 @@
-#include "kernel/cmdline.h"
+#include "lib/cmdline.h"
 
 static bool is_space(char c)
 {

@@ -3,7 +3,7 @@
 #ifndef HOLDFAST_CMDLINE_H
 #define HOLDFAST_CMDLINE_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define CMDLINE_KEY_MAX 32
 #define CMDLINE_VALUE_MAX 128

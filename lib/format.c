@@ -1,4 +1,4 @@
-#include "kernel/format.h"
+#include "lib/format.h"
 
 struct sink {
 	char *buf;

@@ -5,7 +5,7 @@
 #define HOLDFAST_FORMAT_H
 
 #include <stdarg.h>
-#include "kernel/types.h"
+#include "lib/types.h"
 
 /* Like vsnprintf: always NUL-terminates when @size > 0 and returns the
  * length the whole output would have had. */

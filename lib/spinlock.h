@@ -2,7 +2,7 @@
 #ifndef HOLDFAST_SPINLOCK_H
 #define HOLDFAST_SPINLOCK_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 struct spinlock {
 	volatile u16 next;

@@ -1,6 +1,6 @@
 /* String routines for the freestanding build (gcc may emit calls to the
  * mem* ones on its own, so they must exist even if nobody calls them). */
-#include "kernel/string.h"
+#include "lib/string.h"
 
 /* memcpy and memset are REP MOVSB/STOSB: fast on CPUs with ERMS, and on
  * emulators one instruction instead of a loop per byte (zeroing a VM's

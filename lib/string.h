@@ -2,7 +2,7 @@
 #ifndef HOLDFAST_STRING_H
 #define HOLDFAST_STRING_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 void *memcpy(void *, const void *, size_t);
 void *memset(void *, int, size_t);

@@ -4,7 +4,7 @@
 #ifndef HOLDFAST_UNALIGNED_H
 #define HOLDFAST_UNALIGNED_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 static inline u16 get_le16(const u8 *p)
 {

@@ -1,8 +1,8 @@
 #include "paravirt/hypercall.h"
 #include "paravirt/holdfast_abi.h"
-#include "paravirt/pv_unhalt.h"
-#include "paravirt/preempt_delay.h"
-#include "kernel/vm.h"
+#include "lhp/pv_unhalt.h"
+#include "lhp/preempt_delay.h"
+#include "vm/vm.h"
 
 #define ICR_VECTOR_MASK 0xffu
 #define ICR_MODE_MASK (7u << 8)

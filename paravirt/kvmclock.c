@@ -6,7 +6,7 @@
  */
 #include "paravirt/kvmclock.h"
 #include "paravirt/pvclock.h"
-#include "kernel/vm.h"
+#include "vm/vm.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/timer.h"
 

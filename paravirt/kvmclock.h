@@ -3,7 +3,7 @@
 #ifndef HOLDFAST_KVMCLOCK_H
 #define HOLDFAST_KVMCLOCK_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define MSR_KVM_WALL_CLOCK_NEW 0x4b564d00
 #define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01

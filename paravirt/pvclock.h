@@ -4,7 +4,7 @@
 #ifndef HOLDFAST_PVCLOCK_H
 #define HOLDFAST_PVCLOCK_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 /* The multiplier and shift for a TSC of @tsc_hz, as precise as 32 bits
  * allow. */

@@ -6,7 +6,7 @@
  * vCPU per CPU the record stays at zero, which is the truth.
  */
 #include "paravirt/steal_time.h"
-#include "kernel/vm.h"
+#include "vm/vm.h"
 
 #define STEAL_ENABLE 1ull
 #define STEAL_RESERVED 0x3eull /* bits 5:1 */

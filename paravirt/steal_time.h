@@ -5,7 +5,7 @@
 #ifndef HOLDFAST_STEAL_TIME_H
 #define HOLDFAST_STEAL_TIME_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define MSR_KVM_STEAL_TIME 0x4b564d03
 

@@ -1,7 +1,7 @@
 /* Scheduler core: object set-up, the vCPU state machine and its accounting,
  * run-queue lists. Decisions are the policy's (credit.c). */
 #include "sched/sched.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 #define SCHED_DEFAULT_TSLICE_NS 30000000ull
 #define SCHED_DEFAULT_RATELIMIT_NS 1000000ull

@@ -21,7 +21,7 @@
 #ifndef HOLDFAST_SCHED_H
 #define HOLDFAST_SCHED_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define SCHED_MAX_PCPUS 256
 #define SCHED_AFF_WORDS (SCHED_MAX_PCPUS / 64)

@@ -1,8 +1,8 @@
 /* The port and MMIO tables: which device model answers where. Each model
  * keeps its state per VM (or per vCPU for the vLAPIC). */
-#include "kernel/devmodel.h"
-#include "kernel/guest_acpi.h"
-#include "kernel/vm.h"
+#include "vdev/devmodel.h"
+#include "vdev/guest_acpi.h"
+#include "vm/vm.h"
 #include "paravirt/holdfast_abi.h"
 #include "arch/x86/cpu.h"
 

@@ -4,7 +4,7 @@
 #ifndef HOLDFAST_DEVMODEL_H
 #define HOLDFAST_DEVMODEL_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 struct vcpu;
 

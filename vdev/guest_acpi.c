@@ -8,9 +8,9 @@
  * two I/O ports. Layout in the buffer, each table 16-byte aligned:
  * RSDP, XSDT, FADT, DSDT, MADT.
  */
-#include "kernel/guest_acpi.h"
-#include "kernel/unaligned.h"
-#include "kernel/string.h"
+#include "vdev/guest_acpi.h"
+#include "lib/unaligned.h"
+#include "lib/string.h"
 
 #define TABLE_ALIGN 16
 

@@ -10,7 +10,7 @@
 #ifndef HOLDFAST_GUEST_ACPI_H
 #define HOLDFAST_GUEST_ACPI_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 /* The guest's power-management I/O ports (FADT sleep and reset regs). */
 #define GUEST_ACPI_SLEEP_CONTROL_PORT 0x600 /* write: SLP_TYPx << 2 | SLP_EN */

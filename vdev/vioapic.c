@@ -6,8 +6,8 @@
  * callback reaches into vLAPICs and may kick other CPUs, and must never run
  * inside this device's lock.
  */
-#include "kernel/vioapic.h"
-#include "kernel/string.h"
+#include "vdev/vioapic.h"
+#include "lib/string.h"
 
 #define IOAPIC_REG_SELECT 0x00
 #define IOAPIC_REG_WINDOW 0x10

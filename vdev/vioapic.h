@@ -8,7 +8,7 @@
 #ifndef HOLDFAST_VIOAPIC_H
 #define HOLDFAST_VIOAPIC_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define VIOAPIC_BASE 0xfec00000ull
 #define VIOAPIC_SIZE 0x1000

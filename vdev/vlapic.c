@@ -7,8 +7,8 @@
  * Controller" (x2APIC register table, state transitions); AMD APM vol. 2
  * chapter 16.
  */
-#include "kernel/vlapic.h"
-#include "kernel/string.h"
+#include "vdev/vlapic.h"
+#include "lib/string.h"
 
 #define REG(l, r) ((l)->regs[(r) >> 4])
 

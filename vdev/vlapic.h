@@ -10,7 +10,7 @@
 #ifndef HOLDFAST_VLAPIC_H
 #define HOLDFAST_VLAPIC_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define VLAPIC_BASE_DEFAULT 0xfee00000ull
 #define VLAPIC_X2APIC_MSR_FIRST 0x800

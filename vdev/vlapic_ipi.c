@@ -6,7 +6,7 @@
  * is examined under its own lock, one at a time, so no two vLAPIC locks
  * are ever held together and env callbacks run with none held.
  */
-#include "kernel/vlapic.h"
+#include "vdev/vlapic.h"
 
 #define REG(l, r) ((l)->regs[(r) >> 4])
 

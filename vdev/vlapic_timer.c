@@ -10,7 +10,7 @@
  *
  * Everything here but vlapic_timer_poll() runs under the vLAPIC lock.
  */
-#include "kernel/vlapic.h"
+#include "vdev/vlapic.h"
 
 #define REG(l, r) ((l)->regs[(r) >> 4])
 

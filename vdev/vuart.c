@@ -9,8 +9,8 @@
  * not modelled: data available is signalled from the first byte, which the
  * driver handles, as it drains while LSR.DR is set.
  */
-#include "kernel/vuart.h"
-#include "kernel/string.h"
+#include "vdev/vuart.h"
+#include "lib/string.h"
 
 #define UART_RBR_THR 0 /* DLL with LCR.DLAB */
 #define UART_IER 1     /* DLM with LCR.DLAB */

@@ -9,7 +9,7 @@
 #ifndef HOLDFAST_VUART_H
 #define HOLDFAST_VUART_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define VUART_COM1_BASE 0x3f8
 #define VUART_COM1_IRQ 4

@@ -5,9 +5,9 @@
  * The image comes from a boot module and is not trusted: every offset is
  * checked against the file, in 64 bits, before it is read.
  */
-#include "kernel/bzimage.h"
-#include "kernel/unaligned.h"
-#include "kernel/string.h"
+#include "vm/bzimage.h"
+#include "lib/unaligned.h"
+#include "lib/string.h"
 
 /* Setup header fields: offsets in the file, equal to those in boot_params. */
 #define HDR_START 0x1f1

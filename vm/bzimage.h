@@ -6,7 +6,7 @@
 #ifndef HOLDFAST_BZIMAGE_H
 #define HOLDFAST_BZIMAGE_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define BZIMAGE_MIN_PROTOCOL 0x20c  /* xloadflags, 64-bit entry: 2.12 */
 #define BOOT_PARAMS_SIZE 4096

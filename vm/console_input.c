@@ -1,8 +1,8 @@
-#include "kernel/console_input.h"
+#include "vm/console_input.h"
 #include "kernel/console.h"
 #include "kernel/percpu.h"
-#include "kernel/vm.h"
-#include "kernel/vsched.h"
+#include "vm/vm.h"
+#include "sched/hv/vsched.h"
 #include "kernel/time.h"
 #include "arch/x86/uart16550.h"
 

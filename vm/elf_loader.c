@@ -5,7 +5,7 @@
  * overflow, and the whole image is validated before the first byte is
  * written, so a bad image leaves guest memory untouched.
  */
-#include "kernel/elf_loader.h"
+#include "vm/elf_loader.h"
 
 #define ELF_EHDR_SIZE 64
 #define ELF_PHDR_SIZE 56

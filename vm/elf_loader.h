@@ -4,7 +4,7 @@
 #ifndef HOLDFAST_ELF_LOADER_H
 #define HOLDFAST_ELF_LOADER_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 /* Write @len bytes of @src (or zeros when @src is NULL) at guest-physical
  * @gpa; false when the range is not guest RAM. */

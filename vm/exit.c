@@ -1,10 +1,10 @@
 /* The exit table: every vendor-neutral exit reason has exactly one handler
  * here or in the exit_*.c file it names. */
-#include "kernel/exit.h"
-#include "paravirt/pv_unhalt.h"
-#include "paravirt/spin_detect.h"
+#include "vm/exit.h"
+#include "lhp/pv_unhalt.h"
+#include "lhp/spin_detect.h"
 #include "kernel/console.h"
-#include "kernel/vm.h"
+#include "vm/vm.h"
 #include "paravirt/hypercall.h"
 
 #define RFLAGS_IF_BIT (1u << 9)

@@ -2,7 +2,7 @@
 #ifndef HOLDFAST_EXIT_H
 #define HOLDFAST_EXIT_H
 
-#include "kernel/vcpu.h"
+#include "vm/vcpu.h"
 #include "arch/x86/insn.h"
 
 void exit_dispatch(struct vcpu *v, const struct vm_exit *exit);

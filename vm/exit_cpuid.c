@@ -1,8 +1,8 @@
 /* CPUID: the host's answers, filtered. The guest learns it runs under a
  * hypervisor (KVM signature for stock Linux, Holdfast's own at 0x40000100)
  * and never sees the CPU's virtualization extensions or MONITOR/MWAIT. */
-#include "kernel/exit.h"
-#include "kernel/vm.h"
+#include "vm/exit.h"
+#include "vm/vm.h"
 #include "arch/x86/cpu.h"
 #include "paravirt/holdfast_abi.h"
 

@@ -1,8 +1,8 @@
 /* Port I/O exits: dispatched to device models; unclaimed ports read all
  * ones and ignore writes. String I/O (INS/OUTS) is not emulated. */
-#include "kernel/exit.h"
-#include "kernel/devmodel.h"
-#include "kernel/vm.h"
+#include "vm/exit.h"
+#include "vdev/devmodel.h"
+#include "vm/vm.h"
 
 void exit_handle_io(struct vcpu *v, const struct vm_exit *exit)
 {

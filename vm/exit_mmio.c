@@ -2,10 +2,10 @@
  * to a guest-physical address the VM has no RAM at: MMIO. The instruction
  * is decoded (only the MOV forms guests use for MMIO); anything else stops
  * the VM with a dump. */
-#include "kernel/exit.h"
+#include "vm/exit.h"
 #include "kernel/console.h"
-#include "kernel/devmodel.h"
-#include "kernel/vm.h"
+#include "vdev/devmodel.h"
+#include "vm/vm.h"
 
 static u64 mmio_read(struct vcpu *v, u64 gpa, u8 size)
 {

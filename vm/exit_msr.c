@@ -5,9 +5,9 @@
  * raises #GP in the guest, so nothing of the host is ever read or written.
  * The table is documented in README.md ("Guest MSRs").
  */
-#include "kernel/exit.h"
+#include "vm/exit.h"
 #include "kernel/console.h"
-#include "kernel/vm.h"
+#include "vm/vm.h"
 #include "arch/x86/cpu.h"
 #include "paravirt/kvmclock.h"
 #include "paravirt/steal_time.h"

@@ -1,7 +1,7 @@
 /* Reading and decoding the instruction at a vCPU's RIP. */
-#include "kernel/exit.h"
+#include "vm/exit.h"
 #include "kernel/console.h"
-#include "kernel/vm.h"
+#include "vm/vm.h"
 #include "arch/x86/guest_walk.h"
 
 #define CR0_PE_BIT (1ull << 0)

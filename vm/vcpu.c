@@ -1,16 +1,16 @@
 /* The vCPU loop and event delivery: generic, over struct vcpu_ops. */
-#include "kernel/vcpu.h"
+#include "vm/vcpu.h"
 #include "kernel/console.h"
-#include "kernel/exit.h"
+#include "vm/exit.h"
 #include "kernel/percpu.h"
-#include "kernel/vm.h"
+#include "vm/vm.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/timer.h"
-#include "kernel/vsched.h"
-#include "kernel/console_input.h"
-#include "paravirt/pv_unhalt.h"
-#include "kernel/lhp.h"
+#include "sched/hv/vsched.h"
+#include "vm/console_input.h"
+#include "lhp/pv_unhalt.h"
+#include "lhp/lhp.h"
 
 #define RFLAGS_IF_BIT (1u << 9)
 #define VEC_NMI 2

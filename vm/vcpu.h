@@ -2,9 +2,9 @@
 #ifndef HOLDFAST_VCPU_H
 #define HOLDFAST_VCPU_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 #include "arch/x86/virt.h"
-#include "kernel/vlapic.h"
+#include "vdev/vlapic.h"
 #include "sched/sched.h"
 #include "arch/x86/guest_state.h"
 

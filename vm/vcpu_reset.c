@@ -1,8 +1,8 @@
 /* Architectural reset states of a vCPU (Intel SDM vol. 3, table 9-1;
  * AMD APM vol. 2, "Processor initialization state"). */
-#include "kernel/vcpu.h"
-#include "paravirt/preempt_delay.h"
-#include "kernel/string.h"
+#include "vm/vcpu.h"
+#include "lhp/preempt_delay.h"
+#include "lib/string.h"
 
 #define CR0_INIT 0x60000010ull /* CD, NW, ET */
 #define SEG_REAL_CODE 0x9b     /* present, code, readable, accessed */

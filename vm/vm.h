@@ -2,13 +2,13 @@
 #ifndef HOLDFAST_VM_H
 #define HOLDFAST_VM_H
 
-#include "kernel/types.h"
-#include "kernel/spinlock.h"
-#include "kernel/vcpu.h"
-#include "kernel/vm_config.h"
-#include "kernel/vm_console.h"
-#include "kernel/vioapic.h"
-#include "kernel/vuart.h"
+#include "lib/types.h"
+#include "lib/spinlock.h"
+#include "vm/vcpu.h"
+#include "vm/vm_config.h"
+#include "vm/vm_console.h"
+#include "vdev/vioapic.h"
+#include "vdev/vuart.h"
 #include "arch/x86/gpa_map.h"
 
 #define VM_MAX_VCPUS 64

@@ -1,5 +1,5 @@
-#include "paravirt/preempt_delay.h"
-#include "kernel/vm_boot.h"
+#include "lhp/preempt_delay.h"
+#include "vm/vm_boot.h"
 
 bool vm_boot_prepare(struct vm *vm, const struct vm_config *cfg,
 		     const struct boot_module *mods, const char **error)

@@ -3,7 +3,7 @@
 #ifndef HOLDFAST_VM_BOOT_H
 #define HOLDFAST_VM_BOOT_H
 
-#include "kernel/vm.h"
+#include "vm/vm.h"
 
 #define VM_BOOT_AREA_SIZE MiB(1)    /* top of guest RAM: tables, GDT, stacks */
 #define VM_ELF_LOAD_MIN MiB(1)

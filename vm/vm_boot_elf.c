@@ -7,9 +7,9 @@
  *   stacks: 16 KiB per vCPU, downward from the top of RAM.
  * tests/guests/ENTRY_STATE.md is the contract; keep them in step.
  */
-#include "kernel/vm_boot.h"
-#include "kernel/elf_loader.h"
-#include "kernel/string.h"
+#include "vm/vm_boot.h"
+#include "vm/elf_loader.h"
+#include "lib/string.h"
 
 #define PTE_P 0x1ull
 #define PTE_W 0x2ull

@@ -10,11 +10,11 @@
  * RAM below 640 KiB stays usable: Linux puts its AP trampoline there.
  * The boot vCPU starts at startup_64; the others wait for a STARTUP IPI.
  */
-#include "kernel/vm_boot.h"
-#include "kernel/bzimage.h"
-#include "kernel/guest_acpi.h"
+#include "vm/vm_boot.h"
+#include "vm/bzimage.h"
+#include "vdev/guest_acpi.h"
 #include "kernel/heap.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 #define BOOT_PARAMS_GPA 0x7000ull
 #define GDT_GPA 0x8000ull

@@ -4,10 +4,10 @@
  * should see every mistake at once: so parsing never stops early, every
  * error goes to the callback, and a VM with any error is only marked bad.
  */
-#include "kernel/vm_config.h"
-#include "kernel/cmdline.h"
-#include "kernel/format.h"
-#include "kernel/string.h"
+#include "vm/vm_config.h"
+#include "lib/cmdline.h"
+#include "lib/format.h"
+#include "lib/string.h"
 
 #define VM_MESSAGE_MAX 384
 

@@ -1,4 +1,4 @@
-#include "kernel/vm_console.h"
+#include "vm/vm_console.h"
 #include "kernel/console.h"
 #include "kernel/time.h"
 

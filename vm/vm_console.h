@@ -3,8 +3,8 @@
 #ifndef HOLDFAST_VM_CONSOLE_H
 #define HOLDFAST_VM_CONSOLE_H
 
-#include "kernel/types.h"
-#include "kernel/spinlock.h"
+#include "lib/types.h"
+#include "lib/spinlock.h"
 
 #define VM_CONSOLE_LINE_MAX 200
 

@@ -5,7 +5,7 @@
  * and no read goes past a length that was checked against what was mapped.
  */
 #include "arch/x86/acpi.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 #define ACPI_SIG_LEN 4
 #define ACPI_HDR_LEN 36

@@ -9,8 +9,8 @@
 #ifndef HOLDFAST_ACPI_H
 #define HOLDFAST_ACPI_H
 
-#include "kernel/types.h"
-#include "kernel/unaligned.h"
+#include "lib/types.h"
+#include "lib/unaligned.h"
 
 #define ACPI_MAX_CPUS 1024
 #define ACPI_MAX_IOAPICS 16

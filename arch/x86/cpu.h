@@ -2,7 +2,7 @@
 #ifndef HOLDFAST_X86_CPU_H
 #define HOLDFAST_X86_CPU_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define MSR_APIC_BASE 0x1b
 #define MSR_EFER 0xc0000080

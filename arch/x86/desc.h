@@ -2,7 +2,7 @@
 #ifndef HOLDFAST_X86_DESC_H
 #define HOLDFAST_X86_DESC_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 /* Interrupt stack table slots: these exceptions get a known-good stack even
  * when the interrupted stack overflowed into its guard page. */

@@ -4,7 +4,7 @@
 #ifndef HOLDFAST_X86_GPA_MAP_H
 #define HOLDFAST_X86_GPA_MAP_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 struct gpa_map_format {
 	u64 table_bits; /* bits of a non-leaf entry */

@@ -4,7 +4,7 @@
 #ifndef HOLDFAST_X86_GUEST_STATE_H
 #define HOLDFAST_X86_GUEST_STATE_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 struct guest_xstate {
 	u8 *area;     /* XSAVE/FXSAVE image, 64-byte aligned */

@@ -9,7 +9,7 @@
 #ifndef HOLDFAST_X86_GUEST_WALK_H
 #define HOLDFAST_X86_GUEST_WALK_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 /* Read @len bytes of guest-physical memory at @gpa; false if not RAM. */
 typedef bool (*gpa_read_fn)(void *ctx, u64 gpa, void *buf, u32 len);

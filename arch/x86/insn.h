@@ -9,7 +9,7 @@
 #ifndef HOLDFAST_X86_INSN_H
 #define HOLDFAST_X86_INSN_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define INSN_MAX_LEN 15
 

@@ -3,7 +3,7 @@
 #ifndef HOLDFAST_X86_LAPIC_H
 #define HOLDFAST_X86_LAPIC_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 /* Host interrupt vectors. High vectors: above anything a device could use. */
 #define VEC_TIMER 0xf0

@@ -3,7 +3,7 @@
 #ifndef HOLDFAST_X86_PAGING_H
 #define HOLDFAST_X86_PAGING_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define PAGING_MAX_PHYS GiB(512) /* one PDPT's reach */
 

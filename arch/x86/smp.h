@@ -2,7 +2,7 @@
 #ifndef HOLDFAST_X86_SMP_H
 #define HOLDFAST_X86_SMP_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 #include "arch/x86/acpi.h"
 
 /* Set up the boot CPU as CPU 0 (per-CPU block, GDT/TSS/IDT, LAPIC). Runs

@@ -2,7 +2,7 @@
 #ifndef HOLDFAST_X86_TIMER_H
 #define HOLDFAST_X86_TIMER_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define TICK_HZ 100 /* host tick per CPU */
 

@@ -2,7 +2,7 @@
 #ifndef HOLDFAST_X86_UART16550_H
 #define HOLDFAST_X86_UART16550_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define UART_COM1 0x3f8
 #define UART_COM2 0x2f8

@@ -8,7 +8,7 @@
 #ifndef HOLDFAST_X86_VIRT_H
 #define HOLDFAST_X86_VIRT_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 #include "arch/x86/gpa_map.h"
 
 struct vcpu;

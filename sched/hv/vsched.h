@@ -10,7 +10,7 @@
 #ifndef HOLDFAST_VSCHED_H
 #define HOLDFAST_VSCHED_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 struct vm;
 struct vcpu;

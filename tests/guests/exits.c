@@ -8,8 +8,8 @@
  */
 #include <stdarg.h>
 
-#include "kernel/format.h"
-#include "kernel/string.h"
+#include "lib/format.h"
+#include "lib/string.h"
 #include "tests/guests/lib/rt.h"
 
 const char guest_name[] = "exits";

@@ -21,8 +21,8 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,tests/guests/guest.ld \
 	-Wl,--build-id=none -Wl,-z,noexecstack -Wl,-z,max-page-size=0x1000
 
 GUEST_LIB_SRCS := $(sort $(wildcard tests/guests/lib/*.c \
-	tests/guests/lib/*.S)) kernel/format.c kernel/string.c \
-	kernel/cmdline.c
+	tests/guests/lib/*.S)) lib/format.c lib/string.c \
+	lib/cmdline.c
 GUEST_exits_SRCS := tests/guests/exits.c
 GUEST_good_SRCS := tests/guests/good.c
 GUEST_bench_SRCS := tests/guests/bench.c

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "kernel/bzimage.h"
-#include "kernel/unaligned.h"
+#include "vm/bzimage.h"
+#include "lib/unaligned.h"
 
 #define UNUSED __attribute__((unused))
 

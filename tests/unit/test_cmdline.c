@@ -5,7 +5,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "kernel/cmdline.h"
+#include "lib/cmdline.h"
 
 static void test_tokens_split_at_first_equals(void **state)
 {

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "kernel/elf_loader.h"
+#include "vm/elf_loader.h"
 
 #define GUEST_BASE 0x100000ull
 #define GUEST_SIZE 0x10000ull

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "kernel/guest_acpi.h"
-#include "kernel/unaligned.h"
+#include "vdev/guest_acpi.h"
+#include "lib/unaligned.h"
 #include "arch/x86/acpi.h"
 
 #define UNUSED __attribute__((unused))

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "kernel/vioapic.h"
+#include "vdev/vioapic.h"
 
 #define UNUSED __attribute__((unused))
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "kernel/vm_config.h"
+#include "vm/vm_config.h"
 
 #define MAX_MESSAGES 64
 

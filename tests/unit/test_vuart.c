@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "kernel/vuart.h"
+#include "vdev/vuart.h"
 
 #define UNUSED __attribute__((unused))
 

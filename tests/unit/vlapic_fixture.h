@@ -3,7 +3,7 @@
 #ifndef HOLDFAST_TEST_VLAPIC_FIXTURE_H
 #define HOLDFAST_TEST_VLAPIC_FIXTURE_H
 
-#include "kernel/vlapic.h"
+#include "vdev/vlapic.h"
 
 
 #define NCPU 4

@@ -9,9 +9,9 @@
 #include "kernel/heap.h"
 #include "kernel/page_alloc.h"
 #include "kernel/percpu.h"
-#include "kernel/string.h"
-#include "kernel/vcpu.h"
-#include "kernel/vm.h"
+#include "lib/string.h"
+#include "vm/vcpu.h"
+#include "vm/vm.h"
 
 #define MSR_VM_CR 0xc0010114
 #define MSR_VM_HSAVE_PA 0xc0010117

@@ -3,7 +3,7 @@
 #ifndef HOLDFAST_SVM_VMCB_H
 #define HOLDFAST_SVM_VMCB_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 #include "arch/x86/virt.h"
 
 struct vmcb_control {

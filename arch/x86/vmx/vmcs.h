@@ -4,7 +4,7 @@
 #ifndef HOLDFAST_VMX_VMCS_H
 #define HOLDFAST_VMX_VMCS_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 /* Capability and control MSRs. */
 #define MSR_FEATURE_CONTROL 0x3a

@@ -10,8 +10,8 @@
 #include "kernel/console.h"
 #include "kernel/heap.h"
 #include "kernel/page_alloc.h"
-#include "kernel/vcpu.h"
-#include "kernel/vm.h"
+#include "vm/vcpu.h"
+#include "vm/vm.h"
 
 #define CR0_PE (1ull << 0)
 #define POWER_ON_PAT 0x0007040600070406ull

@@ -13,7 +13,7 @@
 #include "kernel/console.h"
 #include "kernel/page_alloc.h"
 #include "kernel/percpu.h"
-#include "kernel/string.h"
+#include "lib/string.h"
 
 #define CPUID1_ECX_VMX (1u << 5)
 #define CR4_VMXE (1ull << 13)

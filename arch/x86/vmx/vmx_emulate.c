@@ -8,7 +8,7 @@
 #include "arch/x86/vmx/vmx_internal.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/cpu.h"
-#include "kernel/vcpu.h"
+#include "vm/vcpu.h"
 
 #define VEC_GP 13
 #define CR0_PE (1ull << 0)

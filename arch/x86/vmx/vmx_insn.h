@@ -4,7 +4,7 @@
 #ifndef HOLDFAST_VMX_INSN_H
 #define HOLDFAST_VMX_INSN_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 static inline bool vmxon(u64 pa)
 {

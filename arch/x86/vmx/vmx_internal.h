@@ -5,7 +5,7 @@
 
 #include "arch/x86/virt.h"
 #include "arch/x86/vmx/vmx_exit.h"
-#include "kernel/vcpu.h"
+#include "vm/vcpu.h"
 
 /* What the CPU offers, fixed at boot by vmx_init() on the boot CPU. */
 struct vmx_caps {

@@ -17,8 +17,8 @@
 #include "arch/x86/smp.h"
 #include "kernel/console.h"
 #include "kernel/percpu.h"
-#include "kernel/vcpu.h"
-#include "kernel/vm.h"
+#include "vm/vcpu.h"
+#include "vm/vm.h"
 
 #define MSR_SYSENTER_CS 0x174
 #define MSR_PAT 0x277

@@ -1,6 +1,6 @@
 #include <stdarg.h>
 
-#include "kernel/format.h"
+#include "lib/format.h"
 #include "paravirt/holdfast_abi.h"
 #include "tests/guests/lib/console.h"
 #include "tests/guests/lib/cpu.h"

@@ -4,7 +4,7 @@
 #ifndef GUEST_CONSOLE_H
 #define GUEST_CONSOLE_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 /* Each guest defines its name; the runtime prefixes its own lines with it. */
 extern const char guest_name[];

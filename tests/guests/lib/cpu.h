@@ -4,7 +4,7 @@
 #ifndef GUEST_CPU_H
 #define GUEST_CPU_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define MSR_EFER 0xc0000080u
 #define MSR_STAR 0xc0000081u

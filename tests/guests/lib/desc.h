@@ -3,7 +3,7 @@
 #ifndef GUEST_DESC_H
 #define GUEST_DESC_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 struct tss64 {
 	u32 reserved0;

@@ -4,7 +4,7 @@
 #ifndef GUEST_HYPERCALL_H
 #define GUEST_HYPERCALL_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 #include "paravirt/holdfast_abi.h"
 
 u64 hypercall_vmmcall(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3);

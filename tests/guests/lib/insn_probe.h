@@ -2,7 +2,7 @@
 #ifndef GUEST_INSN_PROBE_H
 #define GUEST_INSN_PROBE_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 struct insn_probe {
 	const char *name;

@@ -1,5 +1,5 @@
 #include "tests/guests/lib/options.h"
-#include "kernel/cmdline.h"
+#include "lib/cmdline.h"
 
 const char *rt_cmdline = "";
 

@@ -3,7 +3,7 @@
 #ifndef GUEST_OPTIONS_H
 #define GUEST_OPTIONS_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 /* Set by the runtime before guest_main(); "" when there is none. */
 extern const char *rt_cmdline;

@@ -7,7 +7,7 @@
 #ifndef GUEST_PAGING_H
 #define GUEST_PAGING_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 /* vCPU 0: measure the VM's memory from the boot tables, build the new
  * tables and load them. Other vCPUs: paging_load() afterwards. */

@@ -3,7 +3,7 @@
 #ifndef GUEST_PERCPU_H
 #define GUEST_PERCPU_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 #include "tests/guests/lib/layout.h"
 #include "tests/guests/lib/trap.h"
 

@@ -2,7 +2,7 @@
 #ifndef GUEST_RT_H
 #define GUEST_RT_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 #include "paravirt/holdfast_abi.h"
 #include "tests/guests/lib/console.h"
 #include "tests/guests/lib/cpu.h"

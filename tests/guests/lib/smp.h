@@ -2,7 +2,7 @@
 #ifndef GUEST_SMP_H
 #define GUEST_SMP_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 /* All @n participants wait until the last one arrives; reusable. */
 struct barrier {

@@ -6,7 +6,7 @@
 #ifndef GUEST_TRAP_H
 #define GUEST_TRAP_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 #include "tests/guests/lib/layout.h"
 
 #define VEC_DE 0
