@@ -139,7 +139,7 @@ static bool virt_probe(void)
 		return false;
 	}
 	this_cpu()->virt_ready = true;
-	pr_info("holdfast: hardware virtualization: %s", vcpu_ops->name);
+	pr_info("holdfast: hardware virtualization: %s", virt_backend_name());
 	return true;
 }
 

@@ -39,7 +39,7 @@ bool safepoint_defer(struct vcpu *v, bool resched_due)
 		return false;
 	if (!v->safepoint_end_tsc && !resched_due)
 		return false; /* nothing due, nothing waiting */
-	if (vcpu_ops->guest_cpl(v) != 0) {
+	if (vcpu_guest_cpl(v) != 0) {
 		/* The safe point: user mode holds no kernel lock. */
 		safepoint_reset(v);
 		return false;

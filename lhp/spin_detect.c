@@ -22,7 +22,7 @@
 
 void spin_detect_preempted(struct vcpu *v)
 {
-	v->preempted_in_kernel = vcpu_ops->guest_cpl(v) == 0;
+	v->preempted_in_kernel = vcpu_guest_cpl(v) == 0;
 }
 
 static int holder_score(struct vcpu *o)

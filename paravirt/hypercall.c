@@ -39,7 +39,7 @@ void hypercall_handle(struct vcpu *v)
 	u64 a2 = v->gpr[GPR_RDX], a3 = v->gpr[GPR_RSI];
 	s64 ret;
 
-	if (vcpu_ops->guest_cpl(v) != 0) {
+	if (vcpu_guest_cpl(v) != 0) {
 		v->gpr[GPR_RAX] = (u64)-HF_EPERM;
 		return;
 	}

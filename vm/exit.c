@@ -68,7 +68,7 @@ static void exit_nmi_window(struct vcpu *v, const struct vm_exit *exit)
 {
 	(void)exit;
 	v->nmi_masked = false;
-	vcpu_ops->want_nmi_window(v, false);
+	vcpu_want_nmi_window(v, false);
 }
 
 static void exit_hlt(struct vcpu *v, const struct vm_exit *exit)

@@ -36,7 +36,7 @@ static enum insn_status vcpu_fetch_decode(struct vcpu *v, struct insn *out,
 	enum cpu_mode mode;
 	u64 linear;
 
-	vcpu_ops->get_seg(v, VSEG_CS, &cs);
+	vcpu_get_seg(v, VSEG_CS, &cs);
 	mode = vcpu_cpu_mode(v, &cs);
 	linear = mode == CPU_MODE_LONG64 ? rip : (u32)(cs.base + rip);
 	*got = guest_read_virt(&p, linear, bytes, INSN_MAX_LEN, read_gpa_cb, v->vm);

@@ -44,7 +44,7 @@ void vcpu_queue_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
 static bool interrupts_deliverable(struct vcpu *v)
 {
 	return (vcpu_get_reg(v, VREG_RFLAGS) & RFLAGS_IF_BIT) &&
-	       !vcpu_ops->in_interrupt_shadow(v);
+	       !vcpu_in_interrupt_shadow(v);
 }
 
 /*
@@ -58,32 +58,32 @@ static void vcpu_deliver_events(struct vcpu *v)
 	struct event e;
 	int vector;
 
-	vcpu_ops->want_intr_window(v, false);
-	if (vcpu_ops->interrupted_event(v, &e)) {
-		vcpu_ops->inject(v, &e);
+	vcpu_want_intr_window(v, false);
+	if (vcpu_interrupted_event(v, &e)) {
+		vcpu_inject_event(v, &e);
 		return;
 	}
 	if (v->exception_pending) {
 		v->exception_pending = false;
-		vcpu_ops->inject(v, &v->exception);
+		vcpu_inject_event(v, &v->exception);
 		return;
 	}
 	if (v->nmi_pending && !v->nmi_masked) {
 		v->nmi_pending = 0;
 		v->nmi_masked = true;
-		vcpu_ops->want_nmi_window(v, true);
-		vcpu_ops->inject(v, &(struct event){ EVENT_NMI, VEC_NMI, false, 0 });
+		vcpu_want_nmi_window(v, true);
+		vcpu_inject_event(v, &(struct event){ EVENT_NMI, VEC_NMI, false, 0 });
 		return;
 	}
 	vector = vlapic_pending_vector(&v->lapic);
 	if (vector < 0)
 		return;
 	if (!interrupts_deliverable(v)) {
-		vcpu_ops->want_intr_window(v, true);
+		vcpu_want_intr_window(v, true);
 		return;
 	}
 	vlapic_accept(&v->lapic, (u8)vector);
-	vcpu_ops->inject(v, &(struct event){ EVENT_EXTINT, (u8)vector, false, 0 });
+	vcpu_inject_event(v, &(struct event){ EVENT_EXTINT, (u8)vector, false, 0 });
 }
 
 static bool vcpu_has_wakeup(struct vcpu *v)
@@ -166,7 +166,7 @@ enum vcpu_leave vcpu_run(struct vcpu *v)
 			this_cpu()->need_resched = 0;
 		}
 		vcpu_deliver_events(v);
-		vcpu_ops->run(v, &exit);
+		vcpu_enter(v, &exit);
 		v->exits[exit.reason]++;
 		exit_dispatch(v, &exit);
 		vcpu_record_exit(v, exit.reason);
@@ -205,6 +205,6 @@ void vcpu_dump(struct vcpu *v)
 	       v->gpr[GPR_RAX], v->gpr[GPR_RBX], v->gpr[GPR_RCX],
 	       v->gpr[GPR_RDX], v->gpr[GPR_RSI], v->gpr[GPR_RDI],
 	       v->gpr[GPR_RSP], v->gpr[GPR_RBP]);
-	vcpu_ops->dump(v);
+	vcpu_hw_dump(v);
 	vcpu_dump_history(v);
 }

@@ -71,7 +71,7 @@ static void vm_free(struct vm *vm)
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		if (!vm->vcpus[i])
 			continue;
-		vcpu_ops->destroy(vm->vcpus[i]);
+		vcpu_hw_destroy(vm->vcpus[i]);
 		kfree(vm->vcpus[i]);
 	}
 	gpa_map_destroy(&vm->map);
@@ -86,7 +86,7 @@ static bool vm_alloc_memory(struct vm *vm, const char **error)
 {
 	vm->nchunks = (u32)(vm->memory / VM_CHUNK_SIZE);
 	vm->chunks = kzalloc(vm->nchunks * sizeof(u64));
-	if (!vm->chunks || !gpa_map_init(&vm->map, vcpu_ops->gpa_format)) {
+	if (!vm->chunks || !gpa_map_init(&vm->map, virt_gpa_format())) {
 		*error = "out of host memory for its bookkeeping";
 		return false;
 	}
@@ -131,10 +131,12 @@ struct vm *vm_create(const struct vm_config *cfg, u32 id,
 			goto fail;
 		v->vm = vm;
 		v->index = i;
-		if (!vcpu_ops->create(v) || !guest_state_alloc(&v->xs)) {
+		if (!vcpu_hw_create(v) || !guest_state_alloc(&v->xs)) {
 			error = "out of host memory for its vCPU state";
 			goto fail;
 		}
+		/* Spin detection (lhp/spin_detect.c) feeds on PAUSE exits. */
+		vcpu_set_intercept(v, VINTERCEPT_PAUSE, cfg->lhp & LHP_SPIN);
 	}
 	vm_platform_init(vm);
 	vm->start_tsc = rdtsc();

@@ -1,9 +1,11 @@
 /*
  * The vendor-neutral virtualization interface. One backend (AMD-V in
  * arch/x86/svm/, Intel VT-x in arch/x86/vmx/) fills `struct vcpu_ops` at
- * boot from CPUID; generic code calls only the vcpu_*() wrappers below and
- * sees only `struct vm_exit` records. Nothing outside arch/x86 names a
- * backend.
+ * boot from CPUID; generic code calls only the vcpu_*() and virt_*()
+ * wrappers below (never vcpu_ops itself: tests/check_layers.py checks it)
+ * and sees only `struct vm_exit` records. Nothing outside arch/x86 names a
+ * backend, and backends learn VM policy only through these calls (e.g.
+ * vcpu_set_intercept), never by reading VM configuration.
  */
 #ifndef HOLDFAST_X86_VIRT_H
 #define HOLDFAST_X86_VIRT_H
@@ -107,6 +109,15 @@ struct segment {
 
 enum event_type { EVENT_EXTINT, EVENT_NMI, EVENT_EXCEPTION };
 
+/* Optional intercepts generic code turns on per vCPU, before its first
+ * entry. */
+enum vcpu_intercept {
+	/* PAUSE exits for spin detection: filtered by the hardware where it
+	 * has a pause filter (VT-x pause-loop exiting, AMD-V's pause filter
+	 * count), every PAUSE otherwise. */
+	VINTERCEPT_PAUSE,
+};
+
 struct event {
 	enum event_type type;
 	u8 vector;
@@ -139,6 +150,7 @@ struct vcpu_ops {
 	void (*want_intr_window)(struct vcpu *v, bool on);
 	void (*want_nmi_window)(struct vcpu *v, bool on);
 	int (*guest_cpl)(struct vcpu *v);
+	void (*set_intercept)(struct vcpu *v, enum vcpu_intercept what, bool on);
 	/* Print the backend's view of the guest state. */
 	void (*dump)(struct vcpu *v);
 	/* Entry bits of the guest-physical map (NPT or EPT format). */
@@ -155,6 +167,33 @@ bool virt_init(const char **why);
 /* Enable it on the calling (application) CPU. */
 bool virt_cpu_enable(const char **why);
 
+static inline const char *virt_backend_name(void)
+{
+	return vcpu_ops->name;
+}
+
+static inline const struct gpa_map_format *virt_gpa_format(void)
+{
+	return vcpu_ops->gpa_format;
+}
+
+/* The backend's per-vCPU state (VMCB/VMCS): made once per vCPU. */
+static inline bool vcpu_hw_create(struct vcpu *v)
+{
+	return vcpu_ops->create(v);
+}
+
+static inline void vcpu_hw_destroy(struct vcpu *v)
+{
+	vcpu_ops->destroy(v);
+}
+
+/* One guest entry, until the next exit (vm/vcpu.c's vcpu_run loops on it). */
+static inline void vcpu_enter(struct vcpu *v, struct vm_exit *exit)
+{
+	vcpu_ops->run(v, exit);
+}
+
 static inline u64 vcpu_get_reg(struct vcpu *v, enum vcpu_reg r)
 {
 	return vcpu_ops->get_reg(v, r);
@@ -163,6 +202,58 @@ static inline u64 vcpu_get_reg(struct vcpu *v, enum vcpu_reg r)
 static inline void vcpu_set_reg(struct vcpu *v, enum vcpu_reg r, u64 val)
 {
 	vcpu_ops->set_reg(v, r, val);
+}
+
+static inline void vcpu_get_seg(struct vcpu *v, enum vcpu_seg seg, struct segment *s)
+{
+	vcpu_ops->get_seg(v, seg, s);
+}
+
+static inline void vcpu_set_seg(struct vcpu *v, enum vcpu_seg seg,
+				const struct segment *s)
+{
+	vcpu_ops->set_seg(v, seg, s);
+}
+
+static inline void vcpu_inject_event(struct vcpu *v, const struct event *e)
+{
+	vcpu_ops->inject(v, e);
+}
+
+static inline bool vcpu_interrupted_event(struct vcpu *v, struct event *e)
+{
+	return vcpu_ops->interrupted_event(v, e);
+}
+
+static inline bool vcpu_in_interrupt_shadow(struct vcpu *v)
+{
+	return vcpu_ops->in_interrupt_shadow(v);
+}
+
+static inline void vcpu_want_intr_window(struct vcpu *v, bool on)
+{
+	vcpu_ops->want_intr_window(v, on);
+}
+
+static inline void vcpu_want_nmi_window(struct vcpu *v, bool on)
+{
+	vcpu_ops->want_nmi_window(v, on);
+}
+
+static inline int vcpu_guest_cpl(struct vcpu *v)
+{
+	return vcpu_ops->guest_cpl(v);
+}
+
+static inline void vcpu_set_intercept(struct vcpu *v, enum vcpu_intercept what,
+				      bool on)
+{
+	vcpu_ops->set_intercept(v, what, on);
+}
+
+static inline void vcpu_hw_dump(struct vcpu *v)
+{
+	vcpu_ops->dump(v);
 }
 
 #endif

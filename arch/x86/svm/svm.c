@@ -163,16 +163,6 @@ static bool svm_create(struct vcpu *v)
 			     SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
 			     SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_MONITOR |
 			     SVM_INTERCEPT_MWAIT | SVM_INTERCEPT_MWAIT_COND;
-	/* lhp=spin: PAUSE exits feed the spin detector (paravirt/spin_detect.c):
-	 * filtered by the hardware where CPUID offers a pause filter, else
-	 * each one (QEMU's AMD-V has none) for the software filter there. */
-	if (v->vm->cfg->lhp & LHP_SPIN) {
-		c->intercept_misc1 |= SVM_INTERCEPT_PAUSE;
-		if (svm_features & CPUID_SVM_PAUSE_FILTER)
-			c->pause_filter_count = PAUSE_FILTER_COUNT;
-		if (svm_features & CPUID_SVM_PAUSE_THRESHOLD)
-			c->pause_filter_threshold = PAUSE_FILTER_THRESHOLD;
-	}
 	c->iopm_base_pa = iopm_pa;
 	c->msrpm_base_pa = msrpm_pa;
 	/* Physical interrupts stay the host's whatever the guest's IF. */
@@ -449,6 +439,29 @@ static void svm_dump(struct vcpu *v)
 
 static bool svm_init(const char **why);
 
+/* PAUSE exits, for spin detection (lhp/spin_detect.c): filtered by the
+ * hardware where CPUID offers a pause filter, else every one (QEMU's AMD-V
+ * has none) for the software filter there. The VMCB is plain memory: this
+ * runs before the vCPU's first entry. */
+static void svm_set_intercept(struct vcpu *v, enum vcpu_intercept what, bool on)
+{
+	struct vmcb_control *c = &to_svm(v)->vmcb->control;
+
+	if (what != VINTERCEPT_PAUSE)
+		return;
+	if (!on) {
+		c->intercept_misc1 &= ~SVM_INTERCEPT_PAUSE;
+		c->pause_filter_count = 0;
+		c->pause_filter_threshold = 0;
+		return;
+	}
+	c->intercept_misc1 |= SVM_INTERCEPT_PAUSE;
+	if (svm_features & CPUID_SVM_PAUSE_FILTER)
+		c->pause_filter_count = PAUSE_FILTER_COUNT;
+	if (svm_features & CPUID_SVM_PAUSE_THRESHOLD)
+		c->pause_filter_threshold = PAUSE_FILTER_THRESHOLD;
+}
+
 const struct vcpu_ops svm_ops = {
 	.name = "AMD-V",
 	.cpu_enable = svm_cpu_enable,
@@ -465,6 +478,7 @@ const struct vcpu_ops svm_ops = {
 	.want_intr_window = svm_want_intr_window,
 	.want_nmi_window = svm_want_nmi_window,
 	.guest_cpl = svm_guest_cpl,
+	.set_intercept = svm_set_intercept,
 	.dump = svm_dump,
 	.gpa_format = &npt_format,
 	.init = svm_init,

@@ -332,6 +332,15 @@ static const struct gpa_map_format ept_format = {
 	.large_bits = EPT_RWX | EPT_MEMTYPE_WB | EPT_LARGE,
 };
 
+/* VT-x filters PAUSE in hardware (pause-loop exiting); the control is
+ * written with the VMCS's constant fields at its first load, so this is
+ * called before the vCPU's first entry. */
+static void vmx_set_intercept(struct vcpu *v, enum vcpu_intercept what, bool on)
+{
+	if (what == VINTERCEPT_PAUSE)
+		to_vmx(v)->pause_exits = on;
+}
+
 const struct vcpu_ops vmx_ops = {
 	.name = "VT-x",
 	.cpu_enable = vmx_cpu_enable,
@@ -348,6 +357,7 @@ const struct vcpu_ops vmx_ops = {
 	.want_intr_window = vmx_want_intr_window,
 	.want_nmi_window = vmx_want_nmi_window,
 	.guest_cpl = vmx_guest_cpl,
+	.set_intercept = vmx_set_intercept,
 	.dump = vmx_dump,
 	.gpa_format = &ept_format,
 	.init = vmx_init,

@@ -56,6 +56,8 @@ struct vmx_vcpu {
 	s32 cpu;          /* where the VMCS is active, -1: nowhere (clear) */
 	bool launched;    /* VMRESUME, not VMLAUNCH */
 	bool initialised; /* controls and constant fields written */
+	bool pause_exits; /* VINTERCEPT_PAUSE: pause-loop exiting (applied
+			   * with the constant fields, before the first entry) */
 	u16 vpid;         /* 0: none */
 	u32 dirty;
 

@@ -104,8 +104,9 @@ static void vmcs_write_constants(struct vcpu *v, struct vmx_vcpu *s)
 
 	if (!s->vpid)
 		cpu2 &= ~CPU2_VPID;
-	/* Pause-loop exits only feed lhp=spin: other VMs spin undisturbed. */
-	if (!(v->vm->cfg->lhp & LHP_SPIN))
+	/* Pause-loop exits only where generic code asked for PAUSE exits
+	 * (spin detection): other VMs spin undisturbed. */
+	if (!s->pause_exits)
 		cpu2 &= ~CPU2_PAUSE_LOOP_EXITING;
 	vmwrite(VMCS_PIN_CONTROLS, c->pin);
 	vmwrite(VMCS_CPU_CONTROLS, s->cpu_ctls);
