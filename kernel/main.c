@@ -9,6 +9,8 @@
 #include "kernel/shutdown.h"
 #include "kernel/tick.h"
 #include "vm/vm_launch.h"
+#include "vm/console_input.h"
+#include "sched/hv/vsched.h"
 #include "arch/x86/acpi.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/paging.h"
@@ -149,6 +151,7 @@ void kernel_main(u32 magic, u64 mbi_phys)
 
 	timer_mark_boot();
 	smp_init_boot_cpu();
+	vsched_irq_init();
 	mbi_ok = magic == MB2_BOOTLOADER_MAGIC &&
 		 mb2_parse((const void *)(uintptr_t)mbi_phys, mbi_phys,
 			   MBI_MAX_BYTES, &boot_info);
@@ -177,7 +180,8 @@ void kernel_main(u32 magic, u64 mbi_phys)
 	bool virt_ok = virt_probe();
 
 	irq_enable();
-	u32 online = smp_boot_aps(&acpi_info, trampoline, hv_options.max_cpus);
+	u32 online = smp_boot_aps(&acpi_info, trampoline, hv_options.max_cpus,
+				  cpu_idle_loop);
 
 	pr_info("holdfast: %u of %u CPUs online", online, enabled);
 	selftest_cpus(online);
@@ -187,6 +191,6 @@ void kernel_main(u32 magic, u64 mbi_phys)
 		pr_info("holdfast: no VMs running; idle");
 		hv_debug_exit(EXIT_CODE_SUCCESS);
 	}
-	tick_enable_console_keys();
+	host_tick_poll_console(console_input_pull);
 	cpu_idle_loop();
 }

@@ -4,7 +4,6 @@
 #include "kernel/percpu.h"
 #include "vm/vm.h"
 #include "sched/hv/vsched.h"
-#include "vm/console_input.h"
 #include "kernel/options.h"
 #include "arch/x86/uart16550.h"
 #include "arch/x86/lapic.h"
@@ -147,27 +146,4 @@ u32 vms_launch(const struct boot_info *bi, bool virt_ok)
 			if (percpu_area[i].online && &percpu_area[i] != this_cpu())
 				lapic_send_ipi(percpu_area[i].apic_id, VEC_KICK);
 	return started;
-}
-
-void cpu_idle_loop(void)
-{
-	struct percpu *pc = this_cpu();
-
-	for (;;) {
-		if (vsched_enabled())
-			vsched_cpu_loop();
-		console_input_process();
-		/* Taken, not peeked: a VM reboot hands the vCPU back here
-		 * from inside its own loop. */
-		struct vcpu *v = __atomic_exchange_n(&pc->vcpu, NULL, __ATOMIC_ACQ_REL);
-
-		if (v) {
-			vcpu_run_loop(v);
-			continue;
-		}
-		irq_disable();
-		if (!pc->vcpu)
-			cpu_idle_wait();
-		irq_enable();
-	}
 }

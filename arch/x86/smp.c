@@ -9,10 +9,7 @@
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "lib/string.h"
-#include "kernel/tick.h"
 #include "kernel/time.h"
-#include "vm/vm_launch.h"
-#include "sched/hv/vsched.h"
 #include "arch/x86/guest_state.h"
 #include "arch/x86/virt.h"
 
@@ -61,22 +58,6 @@ static void xcall_handle(struct regs *r)
 	__atomic_store_n(&pc->xcall_done, 1, __ATOMIC_RELEASE);
 }
 
-static void kick_handle(struct regs *r)
-{
-	(void)r; /* the interrupted loop re-checks its requests */
-	vsched_drain_inbox();
-}
-
-static void timer_tick(struct regs *r)
-{
-	(void)r;
-	bool tick = timer_interrupt();
-
-	if (tick)
-		tick_handle();
-	vsched_timer(tick);
-}
-
 static void cpu_setup_local(struct percpu *pc, const u64 ist_tops[IST_COUNT])
 {
 	percpu_install(pc);
@@ -95,8 +76,6 @@ void smp_init_boot_cpu(void)
 			      sizeof(boot_ist_stacks[i]);
 	idt_init();
 	irq_register(VEC_XCALL, xcall_handle);
-	irq_register(VEC_TIMER, timer_tick);
-	irq_register(VEC_KICK, kick_handle);
 	lapic_choose_mode();
 	pc->index = 0;
 	percpu_install(pc);
@@ -124,6 +103,9 @@ void smp_start_local_timer(void)
 	this_cpu()->online = true;
 }
 
+/* What every AP runs once it is online (smp_boot_aps' @ap_main). */
+static void (*ap_main)(void);
+
 static __noreturn void ap_entry(struct percpu *pc)
 {
 	u64 ist_tops[IST_COUNT];
@@ -140,7 +122,8 @@ static __noreturn void ap_entry(struct percpu *pc)
 	if (vcpu_ops && !pc->virt_ready)
 		pr_err("holdfast: error: CPU %u: %s; it runs no vCPUs", pc->index, why);
 	irq_enable();
-	cpu_idle_loop();
+	ap_main();
+	panic("CPU %u: its main loop returned", pc->index);
 }
 
 /* Allocate an AP's stacks (with guard pages) before any AP runs, so the
@@ -213,7 +196,8 @@ static bool ap_start(struct percpu *pc, struct trampoline_params *p, u64 page)
 	return false;
 }
 
-u32 smp_boot_aps(const struct acpi_info *ai, u64 tramp_phys, u32 max)
+u32 smp_boot_aps(const struct acpi_info *ai, u64 tramp_phys, u32 max,
+		 void (*main_loop)(void))
 {
 	u32 bsp = this_cpu()->apic_id;
 	u32 count = 1, prepared = 1;
@@ -222,6 +206,7 @@ u32 smp_boot_aps(const struct acpi_info *ai, u64 tramp_phys, u32 max)
 	if (!max || max > MAX_CPUS)
 		max = MAX_CPUS;
 	cpus_online = 1;
+	ap_main = main_loop;
 	for (u32 i = 0; i < ai->cpu_count && prepared < max; i++) {
 		const struct acpi_cpu *c = &ai->cpus[i];
 

@@ -17,9 +17,13 @@ void smp_guard_boot_stacks(void);
 void smp_start_local_timer(void);
 
 /* Start every enabled CPU in @ai (at most @max, 0 = all) through the
- * trampoline page at @tramp_phys. Returns the number of CPUs online,
- * the boot CPU included. */
-u32 smp_boot_aps(const struct acpi_info *ai, u64 tramp_phys, u32 max);
+ * trampoline page at @tramp_phys; each runs @main_loop (which never
+ * returns) once online, with interrupts on. Returns the number of CPUs
+ * online, the boot CPU included. Arch knows nothing of what the loop
+ * runs: the core passes it in, as it registers its own timer and kick
+ * interrupt handlers (irq_register). */
+u32 smp_boot_aps(const struct acpi_info *ai, u64 tramp_phys, u32 max,
+		 void (*main_loop)(void));
 
 /* Run @fn(@arg) on CPU @cpu and wait for it (interrupts must be on).
  * Returns false when that CPU did not answer in time. */

@@ -1,10 +1,12 @@
 /*
  * The hypervisor side of the scheduler (sched/ is the pure core): vCPUs
- * share physical CPUs under the credit policy when the `sched=credit`
- * option is given; otherwise every vCPU owns a CPU (one-to-one).
+ * share physical CPUs under the credit policy (`sched=credit`); with
+ * `sched=none` every vCPU owns a CPU (one-to-one).
  *
- * Locking: one scheduler lock serialises every call into sched/ (the core
- * keeps per-pCPU run queues, but idle stealing touches other queues); it is
+ * Locking: no global lock. Each pCPU's run queue has its own lock, taken
+ * by its owner around every call into sched/ that names it and by other
+ * pCPUs only by trylock (to steal or balance); wake-ups for another pCPU
+ * go through its inbox lock and a kick IPI (sched/README.md). Both are
  * taken with interrupts off and never held across a guest entry.
  */
 #ifndef HOLDFAST_VSCHED_H
@@ -32,10 +34,14 @@ void vsched_yield(struct vcpu *v);
 void vsched_extend_slice(u64 end_tsc);
 /* On this CPU (the kick IPI): queue the vCPUs other CPUs woke for it. */
 void vsched_drain_inbox(void);
-/* From the timer interrupt: slices, credit accounting, sleepers' timers. */
-void vsched_timer(bool tick);
+/* Register the timer and kick interrupt handlers (vsched_timer.c), on the
+ * boot CPU before its timer starts (the IDT is shared). */
+void vsched_irq_init(void);
 /* This CPU's scheduling loop. */
 __noreturn void vsched_cpu_loop(void);
+/* What every CPU runs once bring-up is over: the scheduling loop, or with
+ * sched=none the vCPU placed on it; otherwise halt. Never returns. */
+__noreturn void cpu_idle_loop(void);
 /* Per-vCPU figures for the console and the stop report. */
 void vsched_print_vm(struct vm *vm);
 /* One line per CPU: what it runs and how many vCPUs wait for it. */
