@@ -3,7 +3,7 @@
  * GRUB enters in 32-bit protected mode, paging off, EAX = magic, EBX = the
  * multiboot information (MBI). We build an identity map of the low 4 GiB
  * with 2 MiB pages (the hypervisor, the MBI, modules and the LAPIC/IOAPIC/HPET
- * MMIO all live there); kernel/paging.c extends it for RAM above 4 GiB.
+ * MMIO all live there); arch/x86/paging.c extends it for RAM above 4 GiB.
  */
 #include "boot/layout.h"
 

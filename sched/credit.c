@@ -373,15 +373,9 @@ static bool credit_enqueue_woken(struct sched *s, struct sched_pcpu *p,
 	return !p->curr || v->prio < p->curr->prio;
 }
 
-static void credit_block(struct sched *s, struct sched_vcpu *v, u64 now)
-{
-	(void)s;
-	credit_charge(v, now);
-	if (v->prio == CREDIT_BOOST)
-		v->prio = CREDIT_UNDER;
-}
-
-static void credit_yield(struct sched *s, struct sched_vcpu *v, u64 now)
+/* The running vCPU gives its pCPU up itself (it blocks or yields): the
+ * same for credit either way: pay for the run, and a boost ends. */
+static void credit_stop_running(struct sched *s, struct sched_vcpu *v, u64 now)
 {
 	(void)s;
 	credit_charge(v, now);
@@ -403,6 +397,6 @@ const struct sched_policy sched_credit_policy = {
 	.tick = credit_tick,
 	.wake_target = credit_wake_target,
 	.enqueue_woken = credit_enqueue_woken,
-	.block = credit_block,
-	.yield = credit_yield,
+	.block = credit_stop_running,
+	.yield = credit_stop_running,
 };

@@ -188,6 +188,10 @@ void sched_vcpu_yield(struct sched *s, struct sched_vcpu *v, u64 now);
 bool sched_vcpu_yield_to(struct sched *s, struct sched_vcpu *v,
 			 struct sched_vcpu *target, u64 now);
 
+/* Any pCPU, without the lock (a hint: it may be stale by the time it is
+ * used): true when a vCPU waits in @cpu's run queue or inbox. */
+bool sched_pcpu_contended(const struct sched *s, u32 cpu);
+
 /* Accounting up to @now, including the current state's time so far. */
 void sched_vcpu_acct(const struct sched_vcpu *v, u64 now,
 		     struct sched_acct *out);

@@ -156,7 +156,7 @@ void vlapic_accept(struct vlapic *l, u8 vector);
 u64 vlapic_timer_poll(struct vlapic *l, u64 now);
 
 /*
- * Internal to kernel/vlapic*.c. An operation runs between vlapic_begin()
+ * Internal to vdev/vlapic*.c. An operation runs between vlapic_begin()
  * and vlapic_end(): it changes state under the lock and records in @fx
  * what must reach the env, because env callbacks and other vLAPICs'
  * locks are only taken once our own lock is dropped.

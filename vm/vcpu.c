@@ -130,12 +130,29 @@ static void vcpu_record_exit(struct vcpu *v, enum vm_exit_reason reason)
 	r->cpu = (u16)this_cpu()->index;
 }
 
+/* The scheduler wants this CPU (or a deferral is being re-checked): lhp=
+ * may keep the vCPU a bounded while (lhp/lhp.c decides). */
+static bool vcpu_must_leave(struct vcpu *v)
+{
+	struct percpu *pc = this_cpu();
+	enum lhp_request req = LHP_REQ_NONE;
+
+	if (pc->need_resched)
+		req = pc->yield_requested ? LHP_REQ_YIELD : LHP_REQ_PREEMPT;
+	else if (!lhp_waiting(&v->lhp_state))
+		return false;
+	if (lhp_must_leave(v, req, vsched_others_waiting()))
+		return true; /* the scheduler decides next */
+	pc->need_resched = 0;
+	return false;
+}
+
 enum vcpu_leave vcpu_run(struct vcpu *v)
 {
 	struct vm_exit exit;
 	bool scheduled = vsched_enabled();
 
-	safepoint_reset(v); /* a wait never outlives the slice it began in */
+	lhp_slice_start(v);
 	for (;;) {
 		u32 req;
 
@@ -159,12 +176,8 @@ enum vcpu_leave vcpu_run(struct vcpu *v)
 			vcpu_sleep(v);
 			continue;
 		}
-		if (scheduled && (this_cpu()->need_resched || v->safepoint_end_tsc)) {
-			/* lhp= may keep it a bounded while (kernel/lhp.c). */
-			if (lhp_must_leave(v, this_cpu()->need_resched))
-				return VCPU_LEAVE_PREEMPTED;
-			this_cpu()->need_resched = 0;
-		}
+		if (scheduled && vcpu_must_leave(v))
+			return VCPU_LEAVE_PREEMPTED;
 		vcpu_deliver_events(v);
 		vcpu_enter(v, &exit);
 		v->exits[exit.reason]++;

@@ -6,6 +6,7 @@
 #include "arch/x86/virt.h"
 #include "vdev/vlapic.h"
 #include "sched/sched.h"
+#include "lhp/lhp_decide.h"
 #include "arch/x86/guest_state.h"
 
 /* gpr[] indices, in x86 encoding order. */
@@ -83,9 +84,7 @@ struct vcpu {
 	void *steal_record; /* its record in guest memory, NULL = none */
 	u32 kick_pending; /* a KICK_CPU not consumed yet (atomic) */
 	void *preempt_block; /* its struct hf_preempt_block, NULL = none */
-	u64 extension_end_tsc; /* an extension runs until then; 0 = none */
-	bool extension_used; /* granted since the last yield */
-	u64 safepoint_end_tsc; /* waiting for a safe point until then; 0 = not */
+	struct lhp_state lhp_state; /* deferrals (lhp/lhp_decide.h) */
 	bool preempted_in_kernel; /* CPL 0 when last preempted */
 	u64 pause_window_tsc; /* software pause filter: window start */
 	u32 pause_count;      /* ...and PAUSE exits in it */
@@ -149,6 +148,11 @@ void vcpu_run_loop(struct vcpu *v);
 /* Architectural INIT state (real mode, paging off); @v then waits for a
  * STARTUP IPI. Owning CPU only. */
 void vcpu_enter_wait_for_sipi(struct vcpu *v);
+/* Forget everything the guest set up or left pending beyond the
+ * architectural registers: pending events, kvmclock, steal time, kicks,
+ * the preemption block and deferrals, the pause filter. At INIT and when
+ * the VM (re)boots: the one place it is done. */
+void vcpu_reset_paravirt(struct vcpu *v);
 /* Real mode at @vector << 12, as a STARTUP IPI leaves an AP. */
 void vcpu_start_at_sipi(struct vcpu *v, u8 vector);
 

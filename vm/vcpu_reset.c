@@ -1,7 +1,6 @@
 /* Architectural reset states of a vCPU (Intel SDM vol. 3, table 9-1;
  * AMD APM vol. 2, "Processor initialization state"). */
 #include "vm/vcpu.h"
-#include "lhp/preempt_delay.h"
 #include "lib/string.h"
 
 #define CR0_INIT 0x60000010ull /* CD, NW, ET */
@@ -40,10 +39,8 @@ static void vcpu_set_real_mode(struct vcpu *v, u16 cs_selector, u64 cs_base,
 	memset(v->gpr, 0, sizeof(v->gpr));
 }
 
-void vcpu_enter_wait_for_sipi(struct vcpu *v)
+void vcpu_reset_paravirt(struct vcpu *v)
 {
-	vcpu_set_real_mode(v, 0xf000, 0xffff0000, 0xfff0);
-	vlapic_reset(&v->lapic, true);
 	v->exception_pending = false;
 	v->nmi_pending = 0;
 	v->nmi_masked = false;
@@ -51,7 +48,18 @@ void vcpu_enter_wait_for_sipi(struct vcpu *v)
 	v->steal_msr = 0;
 	v->steal_record = NULL;
 	v->kick_pending = 0;
-	preempt_delay_reset(v);
+	v->preempt_block = NULL;
+	memset(&v->lhp_state, 0, sizeof(v->lhp_state));
+	v->preempted_in_kernel = false;
+	v->pause_window_tsc = 0;
+	v->pause_count = 0;
+}
+
+void vcpu_enter_wait_for_sipi(struct vcpu *v)
+{
+	vcpu_set_real_mode(v, 0xf000, 0xffff0000, 0xfff0);
+	vlapic_reset(&v->lapic, true);
+	vcpu_reset_paravirt(v);
 	v->state = VCPU_WAIT_SIPI;
 }
 

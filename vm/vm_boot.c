@@ -1,4 +1,5 @@
-#include "lhp/preempt_delay.h"
+/* Every boot of a VM, the first and each reboot: per-vCPU state back to
+ * power-on, then the guest's loader. */
 #include "vm/vm_boot.h"
 
 bool vm_boot_prepare(struct vm *vm, const struct vm_config *cfg,
@@ -8,14 +9,7 @@ bool vm_boot_prepare(struct vm *vm, const struct vm_config *cfg,
 		struct vcpu *v = vm->vcpus[i];
 
 		v->requests = 0;
-		v->nmi_pending = 0;
-		v->nmi_masked = false;
-		v->exception_pending = false;
-		v->kvmclock_gpa = 0;
-		v->steal_msr = 0;
-		v->steal_record = NULL;
-		v->kick_pending = 0;
-		preempt_delay_reset(v);
+		vcpu_reset_paravirt(v);
 	}
 	vm->vcpus_parked = 0;
 	if (cfg->elf_module >= 0)

@@ -1,6 +1,6 @@
 /* Wiring a VM's virtual devices together: vLAPICs <-> vCPUs, vIOAPIC ->
  * vLAPICs, UART -> console and vIOAPIC pin 4. The device cores are pure
- * (kernel/vlapic.c, vioapic.c, vuart.c); this file is their environment. */
+ * (vdev/vlapic.c, vioapic.c, vuart.c); this file is their environment. */
 #include "vm/vm.h"
 #include "arch/x86/timer.h"
 #include "arch/x86/uart16550.h"

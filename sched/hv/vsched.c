@@ -191,7 +191,13 @@ void vsched_yield(struct vcpu *v)
 
 	sched_vcpu_yield(&vsched_core, &v->sv, time_since_boot_ns());
 	vsched_rq_unlock_irq(pc->index, flags);
+	pc->yield_requested = true;
 	pc->need_resched = 1;
+}
+
+bool vsched_others_waiting(void)
+{
+	return sched_pcpu_contended(&vsched_core, this_cpu()->index);
 }
 
 void vsched_extend_slice(u64 end_tsc)
@@ -215,6 +221,7 @@ bool vsched_yield_to(struct vcpu *v, struct vcpu *target)
 	moved = sched_vcpu_yield_to(&vsched_core, &v->sv, &target->sv,
 				    time_since_boot_ns());
 	vsched_rq_unlock_irq(pc->index, flags);
+	pc->yield_requested = true;
 	pc->need_resched = 1; /* leave the guest: the decision follows */
 	return moved;
 }

@@ -30,6 +30,8 @@ void vsched_kick(struct vcpu *v);
 bool vsched_yield_to(struct vcpu *v, struct vcpu *target);
 /* The running @v gives up its CPU (its pCPU decides again next). */
 void vsched_yield(struct vcpu *v);
+/* On this CPU: another vCPU waits for it (queued or in its inbox). */
+bool vsched_others_waiting(void);
 /* Keep the running vCPU until @end_tsc (a delayed preemption). */
 void vsched_extend_slice(u64 end_tsc);
 /* On this CPU (the kick IPI): queue the vCPUs other CPUs woke for it. */

@@ -9,6 +9,7 @@
 #include "sched/hv/vsched_internal.h"
 #include "kernel/panic.h"
 #include "kernel/time.h"
+#include "lhp/lhp.h"
 #include "lhp/preempt_delay.h"
 #include "lhp/spin_detect.h"
 #include "paravirt/steal_time.h"
@@ -77,6 +78,7 @@ static void vsched_descheduled(struct vcpu *v)
 	if (v->steal_record)
 		v->lhp.preempted_marks++;
 	preempt_delay_descheduled(v);
+	lhp_left_cpu(v);
 	spin_detect_preempted(v);
 }
 
@@ -93,11 +95,12 @@ void vsched_cpu_loop(void)
 		console_input_process();
 		flags = vsched_rq_lock_irq(pc->index);
 		pc->need_resched = 0;
+		pc->yield_requested = false;
 		sv = sched_schedule(&vsched_core, pc->index, time_since_boot_ns(), &slice);
 		if (preempted && sv != &preempted->sv)
 			vsched_descheduled(preempted);
 		else if (preempted) /* nobody else wanted the CPU */
-			preempt_delay_left(preempted);
+			lhp_left_cpu(preempted);
 		preempted = NULL;
 		vsched_rq_unlock_irq(pc->index, flags);
 		if (!sv) {
@@ -126,7 +129,7 @@ void vsched_cpu_loop(void)
 			steal_time_preempted(v);
 			preempted = v;
 		} else {
-			preempt_delay_left(v);
+			lhp_left_cpu(v);
 		}
 		__atomic_store_n(&v->running_on, 0, __ATOMIC_RELEASE);
 		vsched_leave(pc, v, why);

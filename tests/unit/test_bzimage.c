@@ -1,4 +1,4 @@
-/* Unit tests for kernel/bzimage.c: setup header validation on synthetic
+/* Unit tests for vm/bzimage.c: setup header validation on synthetic
  * images, and boot_params field placement (offsets from boot.rst and
  * zero-page.rst, written out here independently of the code under test).
  * Images live in exact-size heap blocks so the sanitizer catches any read

@@ -1,4 +1,4 @@
-/* Unit tests for kernel/cmdline.c: tokenising and value parsing. */
+/* Unit tests for lib/cmdline.c: tokenising and value parsing. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

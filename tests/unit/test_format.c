@@ -1,4 +1,4 @@
-/* Unit tests for kernel/format.c, checked against the C library's snprintf
+/* Unit tests for lib/format.c, checked against the C library's snprintf
  * for the conversions both support. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Unit tests for kernel/guest_acpi.c. The tables are read back with the
+/* Unit tests for vdev/guest_acpi.c. The tables are read back with the
  * hypervisor's own ACPI parser (arch/x86/acpi.c, acpi_madt.c), which checks
  * every signature, length and checksum, and then byte by byte where the
  * parser does not look (FADT registers, DSDT AML). */

@@ -1,4 +1,4 @@
-/* Unit tests for kernel/vioapic.c: register file, edge and level delivery,
+/* Unit tests for vdev/vioapic.c: register file, edge and level delivery,
  * remote IRR and EOI, masking, polarity. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Unit tests for kernel/vlapic*.c: registers, modes, acceptance and IPIs
+/* Unit tests for vdev/vlapic*.c: registers, modes, acceptance and IPIs
  * (the timer: test_vlapic_timer.c). The fake env is vlapic_fixture.h. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Unit tests for the vLAPIC timer (kernel/vlapic_timer.c): one-shot,
+/* Unit tests for the vLAPIC timer (vdev/vlapic_timer.c): one-shot,
  * periodic and TSC-deadline modes, masking. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Unit tests for kernel/vuart.c: the register sequences Linux's 8250 driver
+/* Unit tests for vdev/vuart.c: the register sequences Linux's 8250 driver
  * runs (autoconfig, the THRE test in serial8250_do_startup), interrupt
  * identification and gating, the receive FIFO. */
 #include <stdarg.h>
