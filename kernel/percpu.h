@@ -38,8 +38,8 @@ struct percpu {
 	/* Shared: set by this CPU once it is fully up; read by all. */
 	volatile bool online;
 	volatile bool virt_ready; /* hardware virtualization enabled here */
-	/* The vCPU this CPU runs (one-to-one until the scheduler lands):
-	 * set by the boot CPU, then owned by this CPU. */
+	/* With sched=none, the one vCPU this CPU runs: set by the boot CPU,
+	 * then owned by this CPU (unused under the scheduler). */
 	struct vcpu *volatile vcpu;
 
 	/* Cross-CPU call slot: callers serialise on xcall_lock; the target

@@ -93,8 +93,9 @@ struct vcpu {
 	/* The virtual LAPIC: locked internally, reached from any CPU. */
 	struct vlapic lapic;
 
-	/* With the scheduler (sched=credit): its view of this vCPU (under
-	 * the scheduler lock), the register state saved while it is off a
+	/* With the scheduler (sched=credit): its view of this vCPU (owned
+	 * by the pCPU whose run queue holds it, under that queue's lock;
+	 * sched/README.md), the register state saved while it is off a
 	 * CPU, and its vLAPIC timer while it is blocked. */
 	struct sched_vcpu sv;
 	struct guest_xstate xs;

@@ -15,8 +15,8 @@ static void config_error(void *ctx, const char *message)
 }
 
 /*
- * Until the scheduler exists every vCPU owns a physical CPU. This is the
- * one place that assumption lives: it hands out CPUs in order. Returns
+ * sched=none: every vCPU owns a physical CPU. This is the one place that
+ * placement lives: it hands out CPUs in order. Returns
  * false, with a message, when fewer than @vcpus are left; otherwise fills
  * @cpus and advances @next_cpu.
  */
@@ -30,7 +30,7 @@ static bool vm_place_vcpus(const struct vm_config *cfg, u32 *next_cpu,
 					   percpu_area[cpu].virt_ready))
 			cpu++;
 		if (cpu >= MAX_CPUS) {
-			pr_err("holdfast: error: vm %s: needs %u physical CPUs of its own and %u are left (vCPUs map one-to-one onto CPUs until the scheduler lands); vm not started",
+			pr_err("holdfast: error: vm %s: needs %u physical CPUs of its own and %u are left (sched=none gives each vCPU a CPU; sched=credit shares them); vm not started",
 			       cfg->name, cfg->vcpus, i);
 			return false;
 		}
