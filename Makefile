@@ -42,7 +42,7 @@ HV_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-stack-protector \
 HV_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,linker.ld \
 	-Wl,-z,max-page-size=0x1000 -Wl,--build-id=none -Wl,-z,noexecstack
 
-HV_DIRS := boot lib kernel arch/x86 arch/x86/svm arch/x86/vmx vm vdev sched sched/hv lhp paravirt
+HV_DIRS := boot lib kernel arch/x86 arch/x86/svm arch/x86/vmx vm vdev sched sched/hv sched/lhp paravirt
 HV_SRCS := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
 HV_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(HV_SRCS))
 
@@ -55,7 +55,7 @@ UNIT_TESTS += vlapic_timer pvclock vmx_exit lhp_decide
 unit_srcs_multiboot2 := kernel/multiboot2.c
 unit_srcs_vlapic_timer := vdev/vlapic.c vdev/vlapic_timer.c vdev/vlapic_ipi.c
 unit_srcs_pvclock := paravirt/pvclock.c
-unit_srcs_lhp_decide := lhp/lhp_decide.c
+unit_srcs_lhp_decide := sched/lhp/lhp_decide.c
 unit_srcs_insn := arch/x86/insn.c
 unit_srcs_guest_walk := arch/x86/guest_walk.c
 unit_srcs_elf_loader := vm/elf_loader.c

@@ -1,7 +1,7 @@
 #include "paravirt/hypercall.h"
 #include "paravirt/holdfast_abi.h"
-#include "lhp/pv_unhalt.h"
-#include "lhp/preempt_delay.h"
+#include "sched/lhp/pv_unhalt.h"
+#include "sched/lhp/preempt_delay.h"
 #include "vm/vm.h"
 
 #define ICR_VECTOR_MASK 0xffu

@@ -15,7 +15,7 @@ import sys
 
 # The hypervisor's sources (tests/ and guest-patches/ are not hypervisor).
 SOURCE_DIRS = ("boot", "lib", "kernel", "arch", "vm", "vdev", "sched",
-               "lhp", "paravirt")
+               "paravirt")
 
 BACKEND = r"arch/x86/(svm|vmx)/"
 ARCH_COMMON = r"arch/x86/[^/]+\.h$"
@@ -24,15 +24,15 @@ ARCH_COMMON = r"arch/x86/[^/]+\.h$"
 RULES = [
     (r"lib/", [r"lib/"],
      "lib/ is the leaf layer: it includes only lib/"),
-    (r"lhp/lhp_decide\.[ch]$", [r"lib/", r"lhp/lhp_decide\.h$"],
+    (r"sched/lhp/lhp_decide\.[ch]$", [r"lib/", r"sched/lhp/lhp_decide\.h$"],
      "the lock-holder-preemption decision is pure: lib/ only"),
-    (r"sched/hv/", [r"lib/", r"kernel/", ARCH_COMMON, r"sched/", r"vm/",
-                    r"lhp/", r"paravirt/"],
-     "the scheduler glue drives VMs through vm/, lhp/ and paravirt/, never "
-     "a backend"),
+    (r"sched/(hv|lhp)/", [r"lib/", r"kernel/", ARCH_COMMON, r"sched/",
+                          r"vm/", r"paravirt/"],
+     "the scheduler glue and the lock-holder-preemption rules drive VMs "
+     "through vm/ and paravirt/, never a backend"),
     (r"sched/", [r"lib/types\.h$", r"lib/string\.h$", r"sched/[^/]+\.h$"],
-     "the scheduler core is pure C: no arch, no hypervisor headers (it "
-     "builds into unit tests and the simulator)"),
+     "the scheduler core (sched/*.c) is pure C: no arch, no hypervisor "
+     "headers (it builds into unit tests and the simulator)"),
     (r"paravirt/holdfast_abi\.h$", [],
      "the guest ABI header stands alone (guest kernels include it)"),
     (r"vdev/devmodel\.[ch]$", [r"lib/", ARCH_COMMON, r"vdev/", r"vm/",
@@ -44,11 +44,11 @@ RULES = [
     (r"arch/x86/svm/", [r"lib/", r"kernel/", ARCH_COMMON, r"arch/x86/svm/",
                         r"vm/vcpu\.h$", r"vm/vm\.h$"],
      "a backend sees the vCPU it runs, never the other backend, the "
-     "scheduler, lhp/ or paravirt/"),
+     "scheduler or paravirt/"),
     (r"arch/x86/vmx/", [r"lib/", r"kernel/", ARCH_COMMON, r"arch/x86/vmx/",
                         r"vm/vcpu\.h$", r"vm/vm\.h$"],
      "a backend sees the vCPU it runs, never the other backend, the "
-     "scheduler, lhp/ or paravirt/"),
+     "scheduler or paravirt/"),
     (r"arch/x86/virt\.c$", [r"lib/", r"kernel/", ARCH_COMMON,
                             r"arch/x86/svm/svm\.h$", r"arch/x86/vmx/vmx\.h$"],
      "only virt.c names the backends (to pick one)"),
@@ -61,8 +61,8 @@ RULES = [
     (r"kernel/", [r"lib/", r"kernel/", ARCH_COMMON, r"boot/layout\.h$"],
      "the core services know nothing of VMs, devices or scheduling"),
     (r"boot/", [r"boot/"], "boot/ stands alone"),
-    (r"(vm|lhp|paravirt)/", [r"lib/", r"kernel/", ARCH_COMMON, r"vm/",
-                             r"vdev/", r"sched/", r"lhp/", r"paravirt/"],
+    (r"(vm|paravirt)/", [r"lib/", r"kernel/", ARCH_COMMON, r"vm/",
+                         r"vdev/", r"sched/", r"paravirt/"],
      "the VM layer uses the vendor interface (arch/x86/virt.h), never a "
      "backend"),
 ]

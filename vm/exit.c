@@ -1,8 +1,8 @@
 /* The exit table: every vendor-neutral exit reason has exactly one handler
  * here or in the exit_*.c file it names. */
 #include "vm/exit.h"
-#include "lhp/pv_unhalt.h"
-#include "lhp/spin_detect.h"
+#include "sched/lhp/pv_unhalt.h"
+#include "sched/lhp/spin_detect.h"
 #include "kernel/console.h"
 #include "vm/vm.h"
 #include "paravirt/hypercall.h"

@@ -9,8 +9,7 @@
 #include "arch/x86/timer.h"
 #include "sched/hv/vsched.h"
 #include "vm/console_input.h"
-#include "lhp/pv_unhalt.h"
-#include "lhp/lhp.h"
+#include "sched/lhp/pv_unhalt.h"
 
 #define RFLAGS_IF_BIT (1u << 9)
 #define VEC_NMI 2
@@ -130,29 +129,12 @@ static void vcpu_record_exit(struct vcpu *v, enum vm_exit_reason reason)
 	r->cpu = (u16)this_cpu()->index;
 }
 
-/* The scheduler wants this CPU (or a deferral is being re-checked): lhp=
- * may keep the vCPU a bounded while (lhp/lhp.c decides). */
-static bool vcpu_must_leave(struct vcpu *v)
-{
-	struct percpu *pc = this_cpu();
-	enum lhp_request req = LHP_REQ_NONE;
-
-	if (pc->need_resched)
-		req = pc->yield_requested ? LHP_REQ_YIELD : LHP_REQ_PREEMPT;
-	else if (!lhp_waiting(&v->lhp_state))
-		return false;
-	if (lhp_must_leave(v, req, vsched_others_waiting()))
-		return true; /* the scheduler decides next */
-	pc->need_resched = 0;
-	return false;
-}
-
 enum vcpu_leave vcpu_run(struct vcpu *v)
 {
 	struct vm_exit exit;
 	bool scheduled = vsched_enabled();
 
-	lhp_slice_start(v);
+	vsched_slice_start(v);
 	for (;;) {
 		u32 req;
 
@@ -176,7 +158,7 @@ enum vcpu_leave vcpu_run(struct vcpu *v)
 			vcpu_sleep(v);
 			continue;
 		}
-		if (scheduled && vcpu_must_leave(v))
+		if (scheduled && vsched_must_leave(v))
 			return VCPU_LEAVE_PREEMPTED;
 		vcpu_deliver_events(v);
 		vcpu_enter(v, &exit);

@@ -6,7 +6,7 @@
 #include "arch/x86/virt.h"
 #include "vdev/vlapic.h"
 #include "sched/sched.h"
-#include "lhp/lhp_decide.h"
+#include "sched/lhp/lhp_decide.h"
 #include "arch/x86/guest_state.h"
 
 /* gpr[] indices, in x86 encoding order. */
@@ -84,7 +84,7 @@ struct vcpu {
 	void *steal_record; /* its record in guest memory, NULL = none */
 	u32 kick_pending; /* a KICK_CPU not consumed yet (atomic) */
 	void *preempt_block; /* its struct hf_preempt_block, NULL = none */
-	struct lhp_state lhp_state; /* deferrals (lhp/lhp_decide.h) */
+	struct lhp_state lhp_state; /* deferrals (sched/lhp/lhp_decide.h) */
 	bool preempted_in_kernel; /* CPL 0 when last preempted */
 	u64 pause_window_tsc; /* software pause filter: window start */
 	u32 pause_count;      /* ...and PAUSE exits in it */

@@ -135,7 +135,7 @@ struct vm *vm_create(const struct vm_config *cfg, u32 id,
 			error = "out of host memory for its vCPU state";
 			goto fail;
 		}
-		/* Spin detection (lhp/spin_detect.c) feeds on PAUSE exits. */
+		/* Spin detection (sched/lhp/spin_detect.c) feeds on PAUSE exits. */
 		vcpu_set_intercept(v, VINTERCEPT_PAUSE, cfg->lhp & LHP_SPIN);
 	}
 	vm_platform_init(vm);

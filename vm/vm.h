@@ -46,7 +46,7 @@ struct vm {
 	volatile u32 reboot_requested;
 	char stop_reason[VM_STOP_REASON_MAX]; /* written by the first stopper */
 	volatile u32 vcpus_running; /* vCPUs still in their loop */
-	u32 vcpus_parked; /* in VCPU_PARKED (atomic; lhp/pv_unhalt.c) */
+	u32 vcpus_parked; /* in VCPU_PARKED (atomic; sched/lhp/pv_unhalt.c) */
 };
 
 /* Create VM @cfg: memory, guest-physical map, vCPUs; load its ELF. On
@@ -61,7 +61,7 @@ void vm_stop(struct vm *vm, const char *fmt, ...) __printf(2, 3);
 /* One line per vCPU: its exits by reason (read while it runs: the figures
  * are a snapshot, each counter exact). */
 void vm_print_counters(struct vm *vm);
-/* The lock-holder-preemption counters (lhp/lhp_report.c). */
+/* The lock-holder-preemption counters (sched/lhp/lhp_report.c). */
 void vm_print_lhp(struct vm *vm);
 
 /* Start @vm's vCPUs on the CPUs they were placed on. */

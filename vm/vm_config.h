@@ -19,7 +19,7 @@
 #define VM_MAX_VMS 16
 #define VM_PIN_SETS_MAX 64
 
-/* lhp= modes (combined with '+'); lhp/lhp.c decides with them. */
+/* lhp= modes (combined with '+'); sched/lhp/lhp.c decides with them. */
 #define LHP_DELAY (1u << 0)     /* delayed preemption, patched guests */
 #define LHP_SAFEPOINT (1u << 1) /* preempt in guest user mode or halted */
 #define LHP_SPIN (1u << 2)      /* PAUSE spin detection, directed yield */

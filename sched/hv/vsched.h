@@ -30,6 +30,11 @@ void vsched_kick(struct vcpu *v);
 bool vsched_yield_to(struct vcpu *v, struct vcpu *target);
 /* The running @v gives up its CPU (its pCPU decides again next). */
 void vsched_yield(struct vcpu *v);
+/* Before each entry of a scheduled vCPU, on its CPU: true when it must
+ * leave now (a preemption or yield is due and sched/lhp/ defers nothing). */
+bool vsched_must_leave(struct vcpu *v);
+/* The vCPU starts a slice on this CPU (vcpu_run's start). */
+void vsched_slice_start(struct vcpu *v);
 /* On this CPU: another vCPU waits for it (queued or in its inbox). */
 bool vsched_others_waiting(void);
 /* Keep the running vCPU until @end_tsc (a delayed preemption). */

@@ -3,15 +3,15 @@
  * (sched=credit), vsched_cpu_loop(): pick a vCPU, run it until it leaves
  * (preempted, blocked, done), account, pick again. The decision to preempt
  * is the policy's (sched/credit.c); the lock-holder-preemption rules
- * (lhp/) may only put it off, from inside vcpu_run(). Without it
+ * (sched/lhp/) may only put it off, from inside vcpu_run(). Without it
  * (sched=none), each CPU runs the one vCPU placed on it.
  */
 #include "sched/hv/vsched_internal.h"
 #include "kernel/panic.h"
 #include "kernel/time.h"
-#include "lhp/lhp.h"
-#include "lhp/preempt_delay.h"
-#include "lhp/spin_detect.h"
+#include "sched/lhp/lhp.h"
+#include "sched/lhp/preempt_delay.h"
+#include "sched/lhp/spin_detect.h"
 #include "paravirt/steal_time.h"
 #include "vm/console_input.h"
 #include "vm/vm.h"
@@ -54,6 +54,28 @@ static void vsched_publish_steal(struct vcpu *v)
 		return;
 	sched_vcpu_acct(&v->sv, time_since_boot_ns(), &a);
 	steal_time_enter(v, a.steal_ns);
+}
+
+/* The scheduler wants this CPU (or a deferral is being re-checked): lhp=
+ * may keep the vCPU a bounded while (sched/lhp/ decides). */
+bool vsched_must_leave(struct vcpu *v)
+{
+	struct percpu *pc = this_cpu();
+	enum lhp_request req = LHP_REQ_NONE;
+
+	if (pc->need_resched)
+		req = pc->yield_requested ? LHP_REQ_YIELD : LHP_REQ_PREEMPT;
+	else if (!lhp_waiting(&v->lhp_state))
+		return false;
+	if (lhp_must_leave(v, req, vsched_others_waiting()))
+		return true; /* the scheduler decides next */
+	pc->need_resched = 0;
+	return false;
+}
+
+void vsched_slice_start(struct vcpu *v)
+{
+	lhp_slice_start(v);
 }
 
 /* The scheduler's central promise, checked: a vCPU runs on one CPU at a

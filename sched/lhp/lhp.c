@@ -5,10 +5,10 @@
  * deferral state, the counters, the guest's preempt_pending flag and the
  * slice end. Everything here runs on the vCPU's own CPU.
  */
-#include "lhp/lhp.h"
+#include "sched/lhp/lhp.h"
 #include "kernel/options.h"
 #include "vm/vm.h"
-#include "lhp/preempt_delay.h"
+#include "sched/lhp/preempt_delay.h"
 #include "paravirt/holdfast_abi.h"
 #include "sched/hv/vsched.h"
 #include "arch/x86/cpu.h"

@@ -1,12 +1,12 @@
 /* Lock-holder-preemption avoidance, the hypervisor side: gathers the
- * inputs of the pure decision (lhp/lhp_decide.c) for a vCPU and acts on
+ * inputs of the pure decision (sched/lhp/lhp_decide.c) for a vCPU and acts on
  * what it says. Policy-independent: the scheduler only sees a slice that
  * ends later. */
 #ifndef HOLDFAST_LHP_H
 #define HOLDFAST_LHP_H
 
 #include "lib/types.h"
-#include "lhp/lhp_decide.h"
+#include "sched/lhp/lhp_decide.h"
 
 struct vcpu;
 

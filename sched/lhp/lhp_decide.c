@@ -1,6 +1,6 @@
 /* The lock-holder-preemption rules (lhp_decide.h lists them). Pure: no
  * globals, no clock, no hardware; host unit-tested. */
-#include "lhp/lhp_decide.h"
+#include "sched/lhp/lhp_decide.h"
 
 static struct lhp_decision verdict(enum lhp_verdict v, enum lhp_reason why,
 				   const struct lhp_state *state)

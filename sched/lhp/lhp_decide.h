@@ -4,7 +4,7 @@
  * deferral runs, lhp_decide() says what to do with the inputs it is given
  * (the VM's lhp= modes, the guest's mode and published lock depth, the
  * time, why the CPU is wanted, whether anyone waits for it) and the
- * vCPU's deferral state; it touches nothing. The caller (lhp/lhp.c) acts:
+ * vCPU's deferral state; it touches nothing. The caller (sched/lhp/lhp.c) acts:
  * it stores @next, counts, writes the guest's preemption block and arms
  * the timer for @recheck_at. Host unit tests: tests/unit/test_lhp_decide.c.
  *

@@ -6,13 +6,13 @@
  *
  * This file keeps the block: its registration, the yield hypercall and
  * the count of lock holders that lose their CPU. Whether an extension is
- * granted is decided in lhp/lhp_decide.c. Everything here runs on the
+ * granted is decided in sched/lhp/lhp_decide.c. Everything here runs on the
  * vCPU's own CPU (its exits and its scheduler decisions), so the vCPU's
  * fields need no lock; the block is guest memory, read and written with
  * single accesses.
  */
-#include "lhp/preempt_delay.h"
-#include "lhp/lhp.h"
+#include "sched/lhp/preempt_delay.h"
+#include "sched/lhp/lhp.h"
 #include "paravirt/holdfast_abi.h"
 #include "vm/vm.h"
 #include "sched/hv/vsched.h"

@@ -9,7 +9,7 @@
  * gives back its count before it consumes the kick. So a last vCPU to park
  * that sees every count taken and no pending wake-up sees the truth.
  */
-#include "lhp/pv_unhalt.h"
+#include "sched/lhp/pv_unhalt.h"
 #include "paravirt/holdfast_abi.h"
 #include "vm/vm.h"
 #include "sched/hv/vsched.h"

@@ -10,7 +10,7 @@
  * nobody: a yield with no likely holder to run would only cost the
  * spinner its slice.
  */
-#include "lhp/spin_detect.h"
+#include "sched/lhp/spin_detect.h"
 #include "paravirt/holdfast_abi.h"
 #include "vm/vm.h"
 #include "sched/hv/vsched.h"

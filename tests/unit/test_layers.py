@@ -24,7 +24,7 @@ def test_tree_follows_the_layering():
     ("vm/vcpu.c", '#include "arch/x86/svm/vmcb.h"\n', "never a backend"),
     ("vm/vcpu.c", "vcpu_ops->run(v, &e);\n", "never vcpu_ops directly"),
     ("kernel/tick.c", '#include "vm/console_input.h"\n', "know nothing of VMs"),
-    ("lhp/lhp_decide.c", '#include "vm/vcpu.h"\n', "is pure"),
+    ("sched/lhp/lhp_decide.c", '#include "vm/vcpu.h"\n', "is pure"),
     ("vdev/vlapic.c", '#include "vm/vm.h"\n', "device cores are pure"),
     ("lib/string.c", '#include "kernel/console.h"\n', "leaf layer"),
     ("paravirt/holdfast_abi.h", '#include "lib/types.h"\n', "stands alone"),

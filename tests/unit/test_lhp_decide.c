@@ -1,11 +1,11 @@
-/* Unit tests for lhp/lhp_decide.c: each lock-holder-preemption rule of
+/* Unit tests for sched/lhp/lhp_decide.c: each lock-holder-preemption rule of
  * lhp_decide.h, from its inputs alone. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "lhp/lhp_decide.h"
+#include "sched/lhp/lhp_decide.h"
 
 #define NOW 1000000ull
 #define BOUND 8000ull

@@ -439,7 +439,7 @@ static void svm_dump(struct vcpu *v)
 
 static bool svm_init(const char **why);
 
-/* PAUSE exits, for spin detection (lhp/spin_detect.c): filtered by the
+/* PAUSE exits, for spin detection (sched/lhp/spin_detect.c): filtered by the
  * hardware where CPUID offers a pause filter, else every one (QEMU's AMD-V
  * has none) for the software filter there. The VMCB is plain memory: this
  * runs before the vCPU's first entry. */
