@@ -5,6 +5,7 @@
 struct hv_options hv_options = {
 	.console = { .port = UART_COM1, .baud = 115200 },
 	.loglevel = LOG_INFO,
+	.sched = true, /* sched=credit: vCPUs share CPUs unless told not to */
 };
 
 static bool parse_console(const char *v, struct console_config *out)

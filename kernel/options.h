@@ -17,7 +17,8 @@ struct hv_options {
 	u16 debug_exit_port; /* isa-debug-exit port; 0 = never exit QEMU */
 	u32 max_cpus;        /* 0 = every enabled CPU */
 	enum selftest selftest;
-	bool sched;          /* sched=credit: vCPUs share CPUs (else 1:1) */
+	bool sched;          /* sched=credit (default): vCPUs share CPUs;
+			      * false for sched=none (one vCPU per CPU) */
 	u32 tslice_us;       /* tslice=US: scheduler time slice (0 = default) */
 	u32 ratelimit_us;    /* ratelimit=US: shortest run before preemption */
 	u32 lhp_delay_us;    /* lhp_delay=US: delayed-preemption extension

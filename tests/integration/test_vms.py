@@ -84,7 +84,8 @@ def test_bad_vm_configuration_is_refused_by_name_and_good_vm_runs(tmp_path):
     junk = tmp_path / "junk.elf"
     junk.write_bytes(b"this is not an ELF file" * 10)
     good = guest("good")
-    b = boot("vm-bad-config", "console=com1", smp=2, modules=[
+    # sched=none: the last VM is refused for want of CPUs of its own.
+    b = boot("vm-bad-config", "console=com1 sched=none", smp=2, modules=[
         f"{good} vm=ok elf vcpus=1 memory=16M",
         f"{good} vm=zero elf vcpus=0",
         f"{good} vm=huge elf memory=64G",
