@@ -24,8 +24,9 @@ ARCH_COMMON = r"arch/x86/[^/]+\.h$"
 RULES = [
     (r"lib/", [r"lib/"],
      "lib/ is the leaf layer: it includes only lib/"),
-    (r"sched/lhp/lhp_decide\.[ch]$", [r"lib/", r"sched/lhp/lhp_decide\.h$"],
-     "the lock-holder-preemption decision is pure: lib/ only"),
+    (r"sched/lhp/(lhp|spin)_decide\.[ch]$",
+     [r"lib/", r"sched/lhp/(lhp|spin)_decide\.h$"],
+     "the lock-holder-preemption decisions are pure: lib/ only"),
     (r"sched/(hv|lhp)/", [r"lib/", r"kernel/", ARCH_COMMON, r"sched/",
                           r"vm/", r"paravirt/"],
      "the scheduler glue and the lock-holder-preemption rules drive VMs "

@@ -7,6 +7,7 @@
 #include "vdev/vlapic.h"
 #include "sched/sched.h"
 #include "sched/lhp/lhp_decide.h"
+#include "sched/lhp/spin_decide.h"
 #include "arch/x86/guest_state.h"
 
 /* gpr[] indices, in x86 encoding order. */
@@ -86,8 +87,7 @@ struct vcpu {
 	void *preempt_block; /* its struct hf_preempt_block, NULL = none */
 	struct lhp_state lhp_state; /* deferrals (sched/lhp/lhp_decide.h) */
 	bool preempted_in_kernel; /* CPL 0 when last preempted */
-	u64 pause_window_tsc; /* software pause filter: window start */
-	u32 pause_count;      /* ...and PAUSE exits in it */
+	struct spin_filter pause_filter; /* software pause filter (lhp=spin) */
 	struct vcpu_lhp_counters lhp;
 
 	/* The virtual LAPIC: locked internally, reached from any CPU. */

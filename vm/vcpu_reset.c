@@ -51,8 +51,7 @@ void vcpu_reset_paravirt(struct vcpu *v)
 	v->preempt_block = NULL;
 	memset(&v->lhp_state, 0, sizeof(v->lhp_state));
 	v->preempted_in_kernel = false;
-	v->pause_window_tsc = 0;
-	v->pause_count = 0;
+	memset(&v->pause_filter, 0, sizeof(v->pause_filter));
 }
 
 void vcpu_enter_wait_for_sipi(struct vcpu *v)

@@ -77,3 +77,16 @@ def test_safepoint_is_bounded_for_a_guest_that_never_leaves_kernel_mode():
     # Each deferral ends by an overrun, or by a halt: never at a user-mode
     # safe point that this guest does not have.
     assert sp["safepoint_overruns"] <= sp["safepoint_deferrals"], (sp, b)
+
+
+def test_no_deferral_when_nobody_waits():
+    # One 2-vCPU VM alone on 2 CPUs: slices end while a vCPU holds the
+    # lock, but no other vCPU wants its CPU, so lhp=delay grants nothing
+    # (no extension, no yield hypercall), and lhp=safepoint starts no wait
+    # (this guest never leaves kernel mode: every wait would overrun).
+    delay, b = run("delay", vms=("a",), tag="-alone")
+    assert delay["extensions"] == 0, (delay, b)
+    assert delay["voluntary_yields"] == 0, (delay, b)
+    assert delay["lhp_preemptions"] == 0, (delay, b)
+    sp, b = run("safepoint", vms=("a",), tag="-alone")
+    assert sp["safepoint_deferrals"] == 0, (sp, b)

@@ -1,11 +1,12 @@
-/* Unit tests for sched/lhp/lhp_decide.c: each lock-holder-preemption rule of
- * lhp_decide.h, from its inputs alone. */
+/* Unit tests for sched/lhp/lhp_decide.c and spin_decide.c: each
+ * lock-holder-preemption rule, from its inputs alone. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
 #include "sched/lhp/lhp_decide.h"
+#include "sched/lhp/spin_decide.h"
 
 #define NOW 1000000ull
 #define BOUND 8000ull
@@ -292,6 +293,44 @@ static void test_pure(void **state)
 	assert_int_equal(a.recheck_at, b.recheck_at);
 }
 
+/* The software pause filter: threshold PAUSEs within the window is a spin;
+ * slower PAUSEs never are. */
+static void test_spin_filter(void **state)
+{
+	struct spin_filter f = { 0 };
+	u64 t = 1000;
+
+	(void)state;
+	for (int i = 1; i < 32; i++)
+		assert_false(spin_filter_pause(&f, t + i, 100, 32));
+	assert_true(spin_filter_pause(&f, t + 32, 100, 32));
+	/* It starts counting again after a detection. */
+	assert_false(spin_filter_pause(&f, t + 33, 100, 32));
+
+	/* One PAUSE per window: never a spin. */
+	f = (struct spin_filter){ 0 };
+	for (int i = 0; i < 1000; i++)
+		assert_false(spin_filter_pause(&f, t + (u64)i * 101, 100, 32));
+}
+
+static void test_spin_pick_holder(void **state)
+{
+	const struct spin_candidate running = { false, true, true };
+	const struct spin_candidate user = { true, false, false };
+	const struct spin_candidate kernel = { true, false, true };
+	const struct spin_candidate holder = { true, true, false };
+
+	(void)state;
+	/* Nobody preempted, or only in user mode: nobody to yield to. */
+	assert_int_equal(spin_pick_holder((struct spin_candidate[]){ running, user }, 2), -1);
+	assert_int_equal(spin_pick_holder(NULL, 0), -1);
+	/* Kernel mode is a likely holder; a published lock beats it. */
+	assert_int_equal(spin_pick_holder((struct spin_candidate[]){ user, kernel }, 2), 1);
+	assert_int_equal(spin_pick_holder((struct spin_candidate[]){ kernel, holder, kernel }, 3), 1);
+	/* Among equals, the first in the caller's order. */
+	assert_int_equal(spin_pick_holder((struct spin_candidate[]){ running, kernel, kernel }, 3), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +347,8 @@ int main(void)
 		cmocka_unit_test(test_safepoint_wait_outlives_the_waiter),
 		cmocka_unit_test(test_no_safepoint_wait_after_an_extension),
 		cmocka_unit_test(test_pure),
+		cmocka_unit_test(test_spin_filter),
+		cmocka_unit_test(test_spin_pick_holder),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
