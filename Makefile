@@ -80,7 +80,7 @@ UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 
 .PHONY: all iso run test unit deps check-build-tools check-iso-tools \
 	check-run-tools clean guest-linux guest-kernel guest-lockbench bench \
-	run-bochs check-bochs-tools run-lockbench
+	run-bochs check-bochs-tools run-lockbench stress
 
 all: $(BUILD)/holdfast.elf guests
 
@@ -215,6 +215,11 @@ test: deps
 # Benchmarks are not tests: they repeat runs and report rates and ratios.
 bench: all
 	$(PYTHON) tests/bench/exit_cost.py
+
+# Not part of `make test`: boots the over-committed Linux configurations
+# STRESS_RUNS times each (default 5) and reports every crash (tests/stress.py).
+stress: all guest-linux guest-kernel
+	$(PYTHON) tests/stress.py
 
 clean:
 	rm -rf $(BUILD)

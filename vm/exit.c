@@ -1,6 +1,7 @@
 /* The exit table: every vendor-neutral exit reason has exactly one handler
  * here or in the exit_*.c file it names. */
 #include "vm/exit.h"
+#include "vm/fault_dump.h"
 #include "sched/lhp/pv_unhalt.h"
 #include "sched/lhp/spin_detect.h"
 #include "kernel/console.h"
@@ -153,6 +154,7 @@ static void exit_triple_fault(struct vcpu *v, const struct vm_exit *exit)
 	/* Where it died: the state after the failed delivery. */
 	pr_err("holdfast: vm %s vcpu %u: triple fault", v->vm->name, v->index);
 	vcpu_dump(v);
+	vcpu_dump_guest_walks(v);
 	vm_stop(v->vm, "triple fault on vcpu %u", v->index);
 }
 

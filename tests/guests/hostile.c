@@ -68,6 +68,11 @@ void guest_main(unsigned index, unsigned count)
 	paging_init();
 	gprintf("hostile: %u vcpus, memory 0x%lx, %u physical address bits\n",
 		count, paging_mem_top(), paging_phys_bits());
+	/* triple=1: die at once, to show what a triple fault leaves. */
+	if (rt_option_u64("triple", 0)) {
+		triple_fault();
+		return;
+	}
 	hostile_memory();
 	hostile_msr();
 	hostile_io();

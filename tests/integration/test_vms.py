@@ -47,7 +47,8 @@ def test_exit_kinds_guest_passes_every_check():
 
 
 def test_two_vms_run_at_once_on_different_cpus():
-    b = boot("vm-two", "console=com1", smp=4, mem="512M",
+    # sched=none: each vCPU on a CPU of its own, placed in order.
+    b = boot("vm-two", "console=com1 sched=none", smp=4, mem="512M",
              modules=[f"{guest('good')} vm=left elf vcpus=2 memory=32M",
                       f"{guest('good')} vm=right elf vcpus=2 memory=32M"])
     assert_no_panic(b)
@@ -116,3 +117,26 @@ def test_console_key_shows_exit_counters_while_vms_run():
     assert "holdfast: vm busy: running, 2 vCPUs, 16 MiB" in b.output, b
     # One report from the key while running, one when the VM stops.
     assert len(b.lines(r"holdfast: vm busy vcpu 1 exits: total=\d+")) == 2, b
+
+
+def test_triple_fault_stops_its_vm_with_the_guest_page_walks():
+    # The hostile guest with triple=1 loads an empty IDT and raises #BP:
+    # #GP, #DF, shutdown. Holdfast stops that VM alone and prints the
+    # evidence a triple fault under emulation needs (README, "Still
+    # open"): the guest's own page walks of CR2, RIP, IDT and GDT, level
+    # by level, and the present entries of its top-level table.
+    b = boot("vm-triple", "console=com1", smp=2, mem="512M",
+             modules=[f"{guest('hostile')} vm=evil elf vcpus=1 memory=16M -- triple=1",
+                      f"{guest('good')} vm=good elf vcpus=1 memory=16M"])
+    assert_no_panic(b)
+    assert "[good] good: done, 1 vcpus, all checksums ok" in b.output, b
+    assert b.lines(r"holdfast: vm evil stopped: (.*)$") == ["triple fault on vcpu 0"], b.tail("evil")
+    for what in ("CR2", "RIP", "IDT", "GDT"):
+        assert re.search(rf"  walk of {what} [0-9a-f]+ \(CR3 [0-9a-f]+, [45] levels\):", b.output), \
+            (what, b.tail("evil"))
+    # The identity map of an ELF guest: RIP is present down to its page.
+    rip = re.search(r"walk of RIP [^\n]*\n((?:\[[ .\d]+\]     .*\n)+)", b.output).group(1)
+    assert "not present" not in rip and re.search(r"PML4E\[0\] at GPA [0-9a-f]+ = [0-9a-f]+", rip), rip
+    assert re.search(r"top-level table at GPA [0-9a-f]+: [1-9]\d* present entries", b.output), \
+        b.tail("evil")
+
