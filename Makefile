@@ -52,11 +52,13 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. \
 # Host unit tests: tests/unit/test_NAME.c links with the pure sources below.
 UNIT_TESTS := multiboot2 pmem acpi cmdline format insn guest_walk elf_loader \
 	vm_config svm_exit vlapic vioapic vuart guest_acpi bzimage sched
-UNIT_TESTS += vlapic_timer pvclock vmx_exit lhp_decide
+UNIT_TESTS += vlapic_timer pvclock vmx_exit lhp_decide xcall_slot
 unit_srcs_multiboot2 := kernel/multiboot2.c
 unit_srcs_vlapic_timer := vdev/vlapic.c vdev/vlapic_timer.c vdev/vlapic_ipi.c
 unit_srcs_pvclock := paravirt/pvclock.c
 unit_srcs_lhp_decide := sched/lhp/lhp_decide.c sched/lhp/spin_decide.c
+# Header-only: arch/x86/xcall_slot.h.
+unit_srcs_xcall_slot :=
 unit_srcs_insn := arch/x86/insn.c
 unit_srcs_guest_walk := arch/x86/guest_walk.c
 unit_srcs_elf_loader := vm/elf_loader.c

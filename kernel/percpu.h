@@ -7,6 +7,7 @@
 #include "lib/spinlock.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
+#include "arch/x86/xcall_slot.h"
 
 #define MAX_CPUS 256
 
@@ -43,11 +44,9 @@ struct percpu {
 	struct vcpu *volatile vcpu;
 
 	/* Cross-CPU call slot: callers serialise on xcall_lock; the target
-	 * runs xcall_fn in its IPI handler and then sets xcall_done. */
+	 * claims the call in its IPI handler (arch/x86/xcall_slot.h). */
 	struct spinlock xcall_lock;
-	void (*volatile xcall_fn)(void *arg);
-	void *volatile xcall_arg;
-	volatile u32 xcall_done;
+	struct xcall_slot xcall;
 };
 
 extern struct percpu percpu_area[MAX_CPUS];

@@ -52,8 +52,9 @@ bool exit_skip_insn(struct vcpu *v, const struct vm_exit *exit)
 static void exit_nothing(struct vcpu *v, const struct vm_exit *exit)
 {
 	/* Host interrupts and NMIs were taken by the host on the way out;
-	 * interrupt windows are used by the next event delivery; the
-	 * backend finished what it handled. */
+	 * interrupt windows are used by the next event delivery; NMI
+	 * windows are told by nmi_unblocked; the backend finished what it
+	 * handled. */
 	(void)v;
 	(void)exit;
 }
@@ -65,9 +66,11 @@ static void exit_init_signal(struct vcpu *v, const struct vm_exit *exit)
 		v->vm->name, v->index);
 }
 
-static void exit_nmi_window(struct vcpu *v, const struct vm_exit *exit)
+/* The NMI window is not an exit of its own: AMD-V sees the handler's IRET
+ * before it runs and learns that it retired only at a later exit, of any
+ * reason. The backend says so in nmi_unblocked. */
+static void exit_nmi_unblocked(struct vcpu *v)
 {
-	(void)exit;
 	v->nmi_masked = false;
 	vcpu_want_nmi_window(v, false);
 }
@@ -174,7 +177,7 @@ static const exit_handler_fn exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_NMI] = exit_nothing,
 	[EXIT_INIT] = exit_init_signal,
 	[EXIT_INTR_WINDOW] = exit_nothing,
-	[EXIT_NMI_WINDOW] = exit_nmi_window,
+	[EXIT_NMI_WINDOW] = exit_nothing, /* see exit_nmi_unblocked */
 	[EXIT_CPUID] = exit_handle_cpuid,
 	[EXIT_MSR_READ] = exit_handle_msr,
 	[EXIT_MSR_WRITE] = exit_handle_msr,
@@ -194,5 +197,7 @@ static const exit_handler_fn exit_handlers[EXIT_REASON_COUNT] = {
 
 void exit_dispatch(struct vcpu *v, const struct vm_exit *exit)
 {
+	if (exit->nmi_unblocked)
+		exit_nmi_unblocked(v);
 	exit_handlers[exit->reason](v, exit);
 }

@@ -66,7 +66,7 @@ struct vcpu {
 	/* Owned by the CPU running this vCPU. */
 	u64 gpr[16];
 	enum vcpu_state state;
-	bool nmi_masked; /* an injected NMI has not reached IRET yet */
+	bool nmi_masked; /* an injected NMI's IRET has not retired yet */
 	bool exception_pending;
 	struct event exception;
 	u64 exits[EXIT_REASON_COUNT];

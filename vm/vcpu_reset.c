@@ -44,6 +44,9 @@ void vcpu_reset_paravirt(struct vcpu *v)
 	v->exception_pending = false;
 	v->nmi_pending = 0;
 	v->nmi_masked = false;
+	/* The backend's half of the same: an interrupt it still means to
+	 * deliver, a delivery cut short, an IRET or window it waits for. */
+	vcpu_reset_events(v);
 	v->kvmclock_gpa = 0;
 	v->steal_msr = 0;
 	v->steal_record = NULL;

@@ -47,15 +47,15 @@ static u8 boot_ist_stacks[IST_COUNT][PAGE_SIZE + IST_STACK_SIZE] __aligned(4096)
 
 static void xcall_handle(struct regs *r)
 {
-	struct percpu *pc = this_cpu();
-	void (*fn)(void *) = pc->xcall_fn;
+	struct xcall_slot *slot = &this_cpu()->xcall;
+	void *arg;
+	xcall_fn fn = xcall_claim(slot, &arg);
 
 	(void)r;
 	if (!fn)
-		return;
-	fn(pc->xcall_arg);
-	pc->xcall_fn = NULL;
-	__atomic_store_n(&pc->xcall_done, 1, __ATOMIC_RELEASE);
+		return; /* withdrawn, or run at an earlier IPI */
+	fn(arg);
+	xcall_complete(slot);
 }
 
 static void cpu_setup_local(struct percpu *pc, const u64 ist_tops[IST_COUNT])
@@ -233,29 +233,44 @@ u32 smp_boot_aps(const struct acpi_info *ai, u64 tramp_phys, u32 max,
 	return count;
 }
 
+static bool xcall_wait(struct xcall_slot *slot, u64 us)
+{
+	u64 end = time_since_boot_ns() + us * 1000ull;
+
+	while (!xcall_is_done(slot)) {
+		if (time_since_boot_ns() >= end)
+			return false;
+		cpu_relax();
+	}
+	return true;
+}
+
+/*
+ * Run fn(arg) on @cpu and wait for it. A target that does not answer in
+ * time gets the call withdrawn, unless it has claimed it already: then it
+ * is running (arg may be in this frame), and we wait for it to finish.
+ */
 bool smp_call(u32 cpu, void (*fn)(void *), void *arg)
 {
-	struct percpu *pc = &percpu_area[cpu];
+	struct percpu *pc;
 	bool done;
 
-	if (cpu >= MAX_CPUS || !pc->online)
+	if (cpu >= MAX_CPUS || !percpu_area[cpu].online)
 		return false;
+	pc = &percpu_area[cpu];
 	if (pc == this_cpu()) {
 		fn(arg);
 		return true;
 	}
 	spin_lock(&pc->xcall_lock);
-	pc->xcall_done = 0;
-	pc->xcall_arg = arg;
-	__atomic_store_n(&pc->xcall_fn, fn, __ATOMIC_RELEASE);
+	xcall_post(&pc->xcall, fn, arg);
 	lapic_send_ipi(pc->apic_id, VEC_XCALL);
-	u64 end = time_since_boot_ns() + XCALL_TIMEOUT_US * 1000ull;
-
-	while (!(done = __atomic_load_n(&pc->xcall_done, __ATOMIC_ACQUIRE)) &&
-	       time_since_boot_ns() < end)
-		cpu_relax();
-	if (!done)
-		pc->xcall_fn = NULL; /* withdrawn: the target never ran it */
+	done = xcall_wait(&pc->xcall, XCALL_TIMEOUT_US);
+	if (!done && !xcall_withdraw(&pc->xcall)) {
+		while (!xcall_is_done(&pc->xcall))
+			cpu_relax();
+		done = true;
+	}
 	spin_unlock(&pc->xcall_lock);
 	return done;
 }

@@ -21,7 +21,10 @@ enum vm_exit_reason {
 	EXIT_NMI,           /* a host NMI arrived */
 	EXIT_INIT,          /* a host INIT signal */
 	EXIT_INTR_WINDOW,   /* the guest can now take an interrupt */
-	EXIT_NMI_WINDOW,    /* the guest can now take an NMI (it ran IRET) */
+	EXIT_NMI_WINDOW,    /* asked for by want_nmi_window: VT-x's NMI
+			     * window, AMD-V's IRET intercept (taken before
+			     * the IRET runs). Only nmi_unblocked says NMIs
+			     * may go in again */
 	EXIT_CPUID,
 	EXIT_MSR_READ,
 	EXIT_MSR_WRITE,
@@ -50,6 +53,9 @@ struct vm_exit {
 	u64 raw_code;   /* the vendor's exit code, for dumps */
 	u64 raw_info1, raw_info2;
 	u32 insn_len;   /* 0: unknown, the generic code decodes */
+	/* Whatever the reason: the guest's NMI blocking ended by this exit
+	 * (its NMI handler's IRET retired), so another NMI may go in. */
+	bool nmi_unblocked;
 	union {
 		struct {
 			u16 port;
@@ -149,6 +155,10 @@ struct vcpu_ops {
 	/* Ask for an EXIT_INTR_WINDOW / EXIT_NMI_WINDOW exit. */
 	void (*want_intr_window)(struct vcpu *v, bool on);
 	void (*want_nmi_window)(struct vcpu *v, bool on);
+	/* Forget every event in flight (a pending injection, an interrupted
+	 * delivery, retries, window requests, interrupt and NMI blocking):
+	 * at INIT and VM (re)boot. */
+	void (*reset_events)(struct vcpu *v);
 	int (*guest_cpl)(struct vcpu *v);
 	void (*set_intercept)(struct vcpu *v, enum vcpu_intercept what, bool on);
 	/* Print the backend's view of the guest state. */
@@ -238,6 +248,11 @@ static inline void vcpu_want_intr_window(struct vcpu *v, bool on)
 static inline void vcpu_want_nmi_window(struct vcpu *v, bool on)
 {
 	vcpu_ops->want_nmi_window(v, on);
+}
+
+static inline void vcpu_reset_events(struct vcpu *v)
+{
+	vcpu_ops->reset_events(v);
 }
 
 static inline int vcpu_guest_cpl(struct vcpu *v)

@@ -309,6 +309,45 @@ static void check_nmi(void *arg)
 		check_fail(c, " %lu NMIs counted, want 1", nmi_count(me) - before);
 }
 
+/*
+ * An NMI raised inside the NMI handler waits until the handler's IRET has
+ * retired. AMD-V sees that IRET (intercepted) before it runs: a hypervisor
+ * that unblocks NMIs there delivers the second NMI at the IRET itself, on
+ * the first one's frame.
+ */
+static u32 nmi_raise_again;
+
+static void on_nmi(unsigned vector)
+{
+	(void)vector;
+	if (__atomic_exchange_n(&nmi_raise_again, 0, __ATOMIC_ACQ_REL))
+		hypercall_send_ipi(1ull << this_vcpu(), HF_IPI_NMI);
+}
+
+static void check_nmi_in_handler(void *arg)
+{
+	struct check *c = arg;
+	unsigned me = this_vcpu();
+	u64 before = nmi_count(me);
+
+	nmi_set_handler(on_nmi);
+	__atomic_store_n(&nmi_raise_again, 1, __ATOMIC_RELEASE);
+	if (hypercall_send_ipi(1ull << me, HF_IPI_NMI) != 1)
+		check_fail(c, " SEND_IPI(NMI) to self failed");
+	struct deadline d = deadline_start(DEADLINE_LONG);
+
+	while (nmi_count(me) < before + 2 && !deadline_wait(&d))
+		;
+	d = deadline_start(DEADLINE_SHORT);
+	while (!deadline_wait(&d))
+		;
+	nmi_set_handler(NULL);
+	if (nmi_count(me) != before + 2)
+		check_fail(c, " %lu NMIs counted, want 2", nmi_count(me) - before);
+	if (nmi_last_rip(me) == (u64)(uintptr_t)rt_trap_iret)
+		check_fail(c, " the second NMI came in at the first one's IRET");
+}
+
 static void check_ud(void *arg)
 {
 	struct check *c = arg;
@@ -407,6 +446,7 @@ void guest_main(unsigned index, unsigned count)
 	run_check("mmio", check_mmio);
 	run_check("interrupt", check_interrupt);
 	run_check("nmi", check_nmi);
+	run_check("nmi_in_handler", check_nmi_in_handler);
 	run_check("ud", check_ud);
 	run_check("user", check_user);
 	if (checks_failed)

@@ -43,6 +43,7 @@ struct svm_vcpu {
 	s32 last_cpu;
 	s16 virq_vector; /* handed to the guest as V_IRQ at this entry, or -1 */
 	s16 virq_retry;  /* that interrupt, not taken before the exit, or -1 */
+	struct svm_iret_wait iret; /* the NMI window: an IRET not yet retired */
 };
 
 static struct svm_cpu svm_cpus[MAX_CPUS];
@@ -213,19 +214,16 @@ static void svm_assign_asid(struct svm_vcpu *s, struct vmcb_control *c)
 
 void svm_vmrun(u64 vmcb_pa, u64 *gprs);
 
-#define VINTR_REQUEST_BITS (SVM_VINTR_V_IRQ | SVM_VINTR_IGN_TPR | \
-			    (0xfull << SVM_VINTR_PRIO_SHIFT) | \
-			    (0xffull << SVM_VINTR_VECTOR_SHIFT))
-
 /* After an exit: an interrupt handed over as V_IRQ that the guest did not
- * take yet (the exit came first) is delivered again at the next entry. */
+ * take yet (the exit came first) is delivered again at the next entry,
+ * unless exit_int_info already brings it back (svm_virq_retry). */
 static void svm_settle_virq(struct svm_vcpu *s, struct vmcb_control *c)
 {
 	if (s->virq_vector < 0)
 		return;
-	if (c->vintr & SVM_VINTR_V_IRQ)
-		s->virq_retry = s->virq_vector;
-	c->vintr &= ~VINTR_REQUEST_BITS;
+	s->virq_retry = svm_virq_retry(s->virq_vector, c->vintr,
+				       c->exit_int_info);
+	c->vintr &= ~SVM_VINTR_REQUEST_BITS;
 	s->virq_vector = -1;
 }
 
@@ -254,6 +252,7 @@ static void svm_run(struct vcpu *v, struct vm_exit *exit)
 	vmcb->control.event_inject = 0;
 	svm_settle_virq(s, &vmcb->control);
 	svm_translate_exit(vmcb, exit);
+	exit->nmi_unblocked = svm_iret_retired(&s->iret, vmcb);
 }
 
 static u64 *svm_reg_slot(struct vmcb_save *sv, enum vcpu_reg reg)
@@ -335,7 +334,7 @@ static void svm_inject_virq(struct svm_vcpu *s, u8 vector)
 {
 	struct vmcb_control *c = &s->vmcb->control;
 
-	c->vintr = (c->vintr & ~VINTR_REQUEST_BITS) | SVM_VINTR_V_IRQ |
+	c->vintr = (c->vintr & ~SVM_VINTR_REQUEST_BITS) | SVM_VINTR_V_IRQ |
 		   SVM_VINTR_IGN_TPR | (0xfull << SVM_VINTR_PRIO_SHIFT) |
 		   ((u64)vector << SVM_VINTR_VECTOR_SHIFT);
 	c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
@@ -358,31 +357,17 @@ static void svm_inject(struct vcpu *v, const struct event *e)
 	to_svm(v)->vmcb->control.event_inject = inj;
 }
 
+/* The delivery the exit cut short first; then a V_IRQ not taken. */
 static bool svm_interrupted_event(struct vcpu *v, struct event *e)
 {
-	u64 info = to_svm(v)->vmcb->control.exit_int_info;
-	u64 type = info & SVM_EVT_TYPE_MASK;
+	struct svm_vcpu *s = to_svm(v);
 
-	if (!(info & SVM_EVT_VALID)) {
-		struct svm_vcpu *s = to_svm(v);
-
-		if (s->virq_retry < 0)
-			return false;
-		*e = (struct event){ EVENT_EXTINT, (u8)s->virq_retry, false, 0 };
-		s->virq_retry = -1;
+	if (svm_int_info_event(s->vmcb->control.exit_int_info, e))
 		return true;
-	}
-	/* A software interrupt (INTn) re-executes: nothing to re-inject. */
-	if (type == SVM_EVT_TYPE_SOFT)
+	if (s->virq_retry < 0)
 		return false;
-	/* QEMU records a V_IRQ cut short in delivery as an exception; a
-	 * vector above 31 is an interrupt whatever the type says. */
-	e->type = type == SVM_EVT_TYPE_NMI ? EVENT_NMI :
-		  type == SVM_EVT_TYPE_EXCEPTION && (u8)info < 32 ? EVENT_EXCEPTION :
-		  EVENT_EXTINT;
-	e->vector = (u8)info;
-	e->has_error = info & SVM_EVT_ERROR_VALID;
-	e->error = (u32)(info >> 32);
+	*e = (struct event){ EVENT_EXTINT, (u8)s->virq_retry, false, 0 };
+	s->virq_retry = -1;
 	return true;
 }
 
@@ -410,13 +395,28 @@ static void svm_want_intr_window(struct vcpu *v, bool on)
 
 static void svm_want_nmi_window(struct vcpu *v, bool on)
 {
-	struct vmcb_control *c = &to_svm(v)->vmcb->control;
+	struct svm_vcpu *s = to_svm(v);
+	struct vmcb_control *c = &s->vmcb->control;
 
-	/* The guest's NMI handler ends with IRET: that is the window. */
+	/* The guest's NMI handler ends with IRET: the window opens once it
+	 * has retired (svm_iret_retired, after each exit). */
 	if (on)
 		c->intercept_misc1 |= SVM_INTERCEPT_IRET;
 	else
 		c->intercept_misc1 &= ~SVM_INTERCEPT_IRET;
+	s->iret.armed = false;
+}
+
+/* A reset CPU has no event in flight and nothing blocked: a rebooted VM
+ * must not get the last run's interrupt, or wait for its IRET. */
+static void svm_reset_events(struct vcpu *v)
+{
+	struct svm_vcpu *s = to_svm(v);
+
+	svm_vmcb_reset_events(s->vmcb);
+	s->virq_vector = -1;
+	s->virq_retry = -1;
+	s->iret = (struct svm_iret_wait){ 0 };
 }
 
 static int svm_guest_cpl(struct vcpu *v)
@@ -477,6 +477,7 @@ const struct vcpu_ops svm_ops = {
 	.in_interrupt_shadow = svm_in_interrupt_shadow,
 	.want_intr_window = svm_want_intr_window,
 	.want_nmi_window = svm_want_nmi_window,
+	.reset_events = svm_reset_events,
 	.guest_cpl = svm_guest_cpl,
 	.set_intercept = svm_set_intercept,
 	.dump = svm_dump,

@@ -1,4 +1,6 @@
-/* VMCB exit information -> struct vm_exit. Pure: unit-tested on the host. */
+/* VMCB exit information -> struct vm_exit, and the event bookkeeping
+ * around each exit (interrupted deliveries, V_IRQ retries, the NMI
+ * window). Pure: unit-tested on the host (tests/unit/test_svm_exit.c). */
 #include "arch/x86/svm/vmcb.h"
 
 /* Exceptions that push an error code (the VMCB gives it in exit_info1). */
@@ -119,4 +121,99 @@ void svm_translate_exit(const struct vmcb *vmcb, struct vm_exit *exit)
 		exit->reason = EXIT_UNKNOWN;
 		break;
 	}
+}
+
+#define VEC_NMI 2
+#define VEC_BP 3
+#define VEC_OF 4
+#define VEC_FIRST_INTERRUPT 32
+
+/*
+ * QEMU records every delivery but an INTn's as an exception, whatever it
+ * was: an NMI shows as exception 2 (never a real exception vector) and a
+ * V_IRQ as an exception numbered 32 or above. Injected back as an
+ * exception, an NMI would run its handler without the NMI blocking its
+ * IRET ends.
+ */
+bool svm_int_info_event(u64 exit_int_info, struct event *e)
+{
+	u64 type = exit_int_info & SVM_EVT_TYPE_MASK;
+	u8 vector = (u8)exit_int_info;
+
+	if (!(exit_int_info & SVM_EVT_VALID))
+		return false;
+	/* INTn, and INT3/INTO (which hardware types as exceptions), run
+	 * again from their RIP: injecting them as well would do them twice. */
+	if (type == SVM_EVT_TYPE_SOFT)
+		return false;
+	if (type == SVM_EVT_TYPE_EXCEPTION && (vector == VEC_BP || vector == VEC_OF))
+		return false;
+	*e = (struct event){ EVENT_EXTINT, vector, false, 0 };
+	if (type == SVM_EVT_TYPE_NMI ||
+	    (type == SVM_EVT_TYPE_EXCEPTION && vector == VEC_NMI)) {
+		e->type = EVENT_NMI;
+		return true;
+	}
+	if (type == SVM_EVT_TYPE_EXCEPTION && vector < VEC_FIRST_INTERRUPT) {
+		e->type = EVENT_EXCEPTION;
+		e->has_error = exit_int_info & SVM_EVT_ERROR_VALID;
+		e->error = e->has_error ? (u32)(exit_int_info >> 32) : 0;
+	}
+	return true;
+}
+
+/*
+ * A V_IRQ still requested at the exit was not taken: it goes in again.
+ * But when the guest took it and the exit cut its delivery short, QEMU
+ * leaves V_IRQ set and exit_int_info carries the same interrupt: that
+ * one is re-injected from exit_int_info, and a retry as well would
+ * deliver (and have the guest EOI) it twice.
+ */
+s16 svm_virq_retry(s16 virq_vector, u64 vintr, u64 exit_int_info)
+{
+	struct event e;
+
+	if (virq_vector < 0 || !(vintr & SVM_VINTR_V_IRQ))
+		return -1;
+	if (svm_int_info_event(exit_int_info, &e) && e.type == EVENT_EXTINT &&
+	    e.vector == (u8)virq_vector)
+		return -1;
+	return virq_vector;
+}
+
+/*
+ * Without vNMI, the NMI window is the IRET intercept, and it fires before
+ * the IRET executes (no NRIP save either): NMIs unblocked there would
+ * deliver the next NMI at the handler's own IRET, on its stack. So the
+ * intercept only notes where the IRET is and lets it run; NMI blocking
+ * ends at the first exit with RIP elsewhere (KVM waits the same way). An
+ * exit before the IRET ran (a host interrupt, a nested page fault on its
+ * stack) leaves RIP where it was.
+ */
+bool svm_iret_retired(struct svm_iret_wait *w, struct vmcb *vmcb)
+{
+	if (vmcb->control.exit_code == SVM_EXIT_IRET) {
+		vmcb->control.intercept_misc1 &= ~SVM_INTERCEPT_IRET;
+		w->armed = true;
+		w->rip = vmcb->save.rip;
+		return false;
+	}
+	if (!w->armed || vmcb->save.rip == w->rip)
+		return false;
+	w->armed = false;
+	return true;
+}
+
+/* A reset CPU has no event in flight: nothing to inject, no record of a
+ * delivery cut short, no V_IRQ or window request, no IRET intercept or
+ * interrupt shadow left from the last run. */
+void svm_vmcb_reset_events(struct vmcb *vmcb)
+{
+	struct vmcb_control *c = &vmcb->control;
+
+	c->event_inject = 0;
+	c->exit_int_info = 0;
+	c->vintr &= ~SVM_VINTR_REQUEST_BITS;
+	c->intercept_misc1 &= ~(SVM_INTERCEPT_VINTR | SVM_INTERCEPT_IRET);
+	c->interrupt_shadow = 0;
 }

@@ -157,6 +157,10 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB");
 #define SVM_VINTR_MASKING (1ull << 24)
 #define SVM_VINTR_PRIO_SHIFT 16
 #define SVM_VINTR_VECTOR_SHIFT 32 /* V_INTR_VECTOR, VMCB offset 0x064 */
+/* What an interrupt or window request sets (V_INTR_MASKING stays). */
+#define SVM_VINTR_REQUEST_BITS (SVM_VINTR_V_IRQ | SVM_VINTR_IGN_TPR | \
+				(0xfull << SVM_VINTR_PRIO_SHIFT) | \
+				(0xffull << SVM_VINTR_VECTOR_SHIFT))
 
 /* event_inject and exit_int_info */
 #define SVM_EVT_VALID (1ull << 31)
@@ -181,5 +185,32 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB");
 /* Translate the VMCB's exit information into a vendor-neutral record
  * (pure: host unit-tested). */
 void svm_translate_exit(const struct vmcb *vmcb, struct vm_exit *exit);
+
+/*
+ * The event pure functions of svm_exit.c (host unit-tested).
+ *
+ * The event whose delivery the exit cut short, from exit_int_info: false
+ * when there is none to inject again (none, or an INTn that re-executes).
+ */
+bool svm_int_info_event(u64 exit_int_info, struct event *e);
+
+/* After an exit: the vector of the interrupt handed over as V_IRQ at this
+ * entry to hand over again at the next one, or -1. */
+s16 svm_virq_retry(s16 virq_vector, u64 vintr, u64 exit_int_info);
+
+/* The NMI handler's IRET, intercepted (before it runs) and not yet seen
+ * to retire. */
+struct svm_iret_wait {
+	bool armed;
+	u64 rip; /* the IRET's address */
+};
+
+/* After each exit: true when the IRET awaited has retired by this exit
+ * (the guest's NMI blocking is over); on the IRET intercept itself, lets
+ * the IRET run and starts waiting. */
+bool svm_iret_retired(struct svm_iret_wait *w, struct vmcb *vmcb);
+
+/* Forget the VMCB's events in flight (INIT, VM reboot). */
+void svm_vmcb_reset_events(struct vmcb *vmcb);
 
 #endif

@@ -241,11 +241,11 @@ static void vmx_inject(struct vcpu *v, const struct event *e)
 		info |= INTR_INFO_ERROR_VALID;
 		s->inject_error = e->error;
 	}
-	/* VM entry refuses an NMI inside an STI or MOV SS shadow; the NMI
-	 * wins, as it would on hardware one instruction later. */
-	if (e->type == EVENT_NMI &&
-	    (s->interruptibility & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))) {
-		s->interruptibility &= ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
+	u32 blocking = vmx_interruptibility_for_injection(s->interruptibility,
+							  info);
+
+	if (blocking != s->interruptibility) {
+		s->interruptibility = blocking;
 		s->dirty |= VMX_DIRTY_INTR_STATE;
 	}
 	s->inject_info = info;
@@ -296,6 +296,22 @@ static void vmx_want_nmi_window(struct vcpu *v, bool on)
 {
 	/* With virtual NMIs the window opens at the handler's IRET. */
 	vmx_set_cpu_ctl(to_vmx(v), CPU_NMI_WINDOW_EXITING, on);
+}
+
+/* A reset CPU has no event in flight and nothing blocked: a rebooted VM
+ * must not get the last run's event, nor enter under its NMI blocking. */
+static void vmx_reset_events(struct vcpu *v)
+{
+	struct vmx_vcpu *s = to_vmx(v);
+
+	s->inject_info = 0;
+	s->inject_error = 0;
+	s->idt_vectoring_info = 0;
+	s->idt_vectoring_error = 0;
+	vmx_set_cpu_ctl(s, CPU_INTR_WINDOW_EXITING | CPU_NMI_WINDOW_EXITING,
+			false);
+	s->interruptibility = 0;
+	s->dirty |= VMX_DIRTY_INTR_STATE;
 }
 
 static int vmx_guest_cpl(struct vcpu *v)
@@ -356,6 +372,7 @@ const struct vcpu_ops vmx_ops = {
 	.in_interrupt_shadow = vmx_in_interrupt_shadow,
 	.want_intr_window = vmx_want_intr_window,
 	.want_nmi_window = vmx_want_nmi_window,
+	.reset_events = vmx_reset_events,
 	.guest_cpl = vmx_guest_cpl,
 	.set_intercept = vmx_set_intercept,
 	.dump = vmx_dump,

@@ -70,6 +70,22 @@ static bool reason_has_insn_len(u32 basic)
 	}
 }
 
+/*
+ * VM entry refuses an NMI inside an STI or MOV SS shadow (the NMI wins, as
+ * it would on hardware one instruction later) and under virtual-NMI
+ * blocking. That blocking is left set by an NMI whose delivery an exit cut
+ * short (SDM 3C, "Event delivery and VM exits"), and by a guest reset in
+ * its NMI handler; the NMI going in is the one that blocks.
+ */
+u32 vmx_interruptibility_for_injection(u32 interruptibility, u32 inject_info)
+{
+	if ((inject_info & (INTR_INFO_VALID | INTR_INFO_TYPE_MASK)) !=
+	    (INTR_INFO_VALID | INTR_TYPE_NMI))
+		return interruptibility;
+	return interruptibility & ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS |
+				    INTERRUPTIBILITY_NMI);
+}
+
 void vmx_translate_exit(const struct vmx_exit_info *info, struct vm_exit *exit)
 {
 	u32 basic = info->reason & 0xffff;
@@ -105,7 +121,9 @@ void vmx_translate_exit(const struct vmx_exit_info *info, struct vm_exit *exit)
 		exit->reason = EXIT_INTR_WINDOW;
 		break;
 	case VMX_EXIT_NMI_WINDOW:
+		/* Virtual-NMI blocking is over: the IRET has retired. */
 		exit->reason = EXIT_NMI_WINDOW;
+		exit->nmi_unblocked = true;
 		break;
 	case VMX_EXIT_CPUID:
 		exit->reason = EXIT_CPUID;

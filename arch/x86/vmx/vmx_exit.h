@@ -17,6 +17,10 @@ struct vmx_exit_info {
 
 void vmx_translate_exit(const struct vmx_exit_info *info, struct vm_exit *exit);
 
+/* The guest interruptibility state to enter with when injecting
+ * @inject_info (a VM-entry interruption-information field). */
+u32 vmx_interruptibility_for_injection(u32 interruptibility, u32 inject_info);
+
 /* Access rights: bit 16 "unusable", AVL/L/DB/G at bits 12-15; the AMD
  * form packs them at 8-11 and has no unusable bit: a segment that is not
  * present is unusable. The DPL survives both ways (SS.DPL is the CPL

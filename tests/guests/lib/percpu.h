@@ -10,6 +10,7 @@
 struct rt_vcpu {
 	struct rt_recover rec;      /* owned by this vCPU */
 	u64 nmis;                   /* written by this vCPU, read by any */
+	u64 nmi_rip;                /* where the last NMI came in; ditto */
 	u32 irqs[256];              /* written by this vCPU, read by any */
 };
 

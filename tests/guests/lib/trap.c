@@ -31,6 +31,7 @@ void rt_trap(struct trap_frame *f);
 
 static struct idt_gate idt[256] __aligned(16);
 static irq_handler_fn irq_handlers[256];
+static irq_handler_fn nmi_handler;
 
 void idt_init(void)
 {
@@ -96,7 +97,12 @@ void rt_trap(struct trap_frame *f)
 	struct rt_vcpu *v = &rt_vcpus[index];
 
 	if (vec == VEC_NMI) {
+		__atomic_store_n(&v->nmi_rip, f->rip, __ATOMIC_RELAXED);
 		__atomic_store_n(&v->nmis, v->nmis + 1, __ATOMIC_RELEASE);
+		irq_handler_fn fn = __atomic_load_n(&nmi_handler, __ATOMIC_ACQUIRE);
+
+		if (fn)
+			fn(VEC_NMI);
 		return;
 	}
 	if (vec == RT_USER_RETURN_VECTOR && (f->cs & 3) == 3 &&
@@ -191,6 +197,18 @@ u32 irq_count(unsigned vcpu, unsigned vector)
 	if (vcpu >= RT_MAX_VCPUS || vector >= 256)
 		return 0;
 	return __atomic_load_n(&rt_vcpus[vcpu].irqs[vector], __ATOMIC_ACQUIRE);
+}
+
+void nmi_set_handler(irq_handler_fn fn)
+{
+	__atomic_store_n(&nmi_handler, fn, __ATOMIC_RELEASE);
+}
+
+u64 nmi_last_rip(unsigned vcpu)
+{
+	if (vcpu >= RT_MAX_VCPUS)
+		return 0;
+	return __atomic_load_n(&rt_vcpus[vcpu].nmi_rip, __ATOMIC_ACQUIRE);
 }
 
 u64 nmi_count(unsigned vcpu)

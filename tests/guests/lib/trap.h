@@ -64,6 +64,14 @@ void irq_set_handler(unsigned vector, irq_handler_fn fn);
 u32 irq_count(unsigned vcpu, unsigned vector);
 u64 nmi_count(unsigned vcpu);
 
+/* NMIs: a handler shared by all vCPUs (NULL: none), run in the NMI
+ * handler after the count; and the RIP the last NMI interrupted. The
+ * common trap path returns through rt_trap_iret: an NMI that interrupted
+ * it came in before the previous handler's IRET had retired. */
+void nmi_set_handler(irq_handler_fn fn);
+u64 nmi_last_rip(unsigned vcpu);
+extern const u8 rt_trap_iret[];
+
 /* Build the IDT (once, vCPU 0) and load it (every vCPU). */
 void idt_init(void);
 void idt_load(void);

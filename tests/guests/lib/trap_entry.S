@@ -69,6 +69,8 @@ rt_trap_common:
 	popq %rcx
 	popq %rax
 	addq $16, %rsp		/* vector, error code */
+	.globl rt_trap_iret
+rt_trap_iret:			/* an NMI that comes in here nested */
 	iretq
 
 /* Save the enclosing recovery point (try_call() nests), the callee-saved
