@@ -39,6 +39,7 @@ class Boot:
         self.rc = rc
         self.output = output
         self.log = log
+        self.reset = False  # the emulated machine reset (boot(catch_reset=True))
 
     def lines(self, pattern):
         return re.findall(pattern, self.output, re.MULTILINE)
@@ -63,12 +64,21 @@ def make_iso(iso, cmdline, modules=()):
     subprocess.run(args, check=True)
 
 
+# The hypervisor's first line: seen twice, the emulated machine reset.
+HV_START = "holdfast: starting"
+
+
 def boot(name, cmdline, smp=1, mem="256M", firmware="bios", modules=(),
-         timeout=BOOT_TIMEOUT_S, keys=(), qemu_args=(), tcg_thread="multi"):
+         timeout=BOOT_TIMEOUT_S, keys=(), qemu_args=(), tcg_thread="multi",
+         catch_reset=False):
     """Boot an ISO built for this test; return its console and exit code.
     @keys: (regex, bytes) pairs: once the console shows a line matching
     the regex, the bytes are typed on the serial console.
-    @tcg_thread: "multi" (a host thread per emulated CPU) or "single"."""
+    @tcg_thread: "multi" (a host thread per emulated CPU) or "single".
+    @catch_reset: let a reset of the emulated machine happen (no
+    -no-reboot), so that QEMU's -d cpu_reset log records every CPU's state
+    just before it, and stop QEMU as soon as the hypervisor starts a
+    second time; Boot.reset then says it happened."""
     LOGS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
@@ -78,23 +88,28 @@ def boot(name, cmdline, smp=1, mem="256M", firmware="bios", modules=(),
                "-accel", f"tcg,thread={tcg_thread}", "-cpu", "max",
                "-smp", str(smp), "-m", mem, "-cdrom", str(iso), "-boot", "d",
                "-display", "none", "-serial", "stdio", "-monitor", "none",
-               "-no-reboot", "-device",
-               f"isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=0x04"]
+               "-device", f"isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=0x04"]
+        if not catch_reset:
+            cmd.append("-no-reboot")
         cmd += list(qemu_args)
         if firmware == "uefi":
             vars_copy = tmp / "vars.fd"
             shutil.copy(OVMF_VARS, vars_copy)
             cmd += ["-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
                     "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}"]
-        rc, raw = run_qemu(cmd, timeout, list(keys))
+        stop = re.escape(HV_START) + r"[\s\S]*" + re.escape(HV_START) if catch_reset else None
+        rc, raw = run_qemu(cmd, timeout, list(keys), stop)
     output = raw.decode("utf-8", "replace").replace("\r\n", "\n")
     log = LOGS / f"{name}.log"
     log.write_text(output)
-    return Boot(rc, output, log)
+    b = Boot(rc, output, log)
+    b.reset = catch_reset and output.count(HV_START) > 1
+    return b
 
 
-def run_qemu(cmd, timeout, keys):
-    """Run QEMU to its exit (or the timeout backstop), typing @keys."""
+def run_qemu(cmd, timeout, keys, stop=None):
+    """Run QEMU to its exit (or the timeout backstop), typing @keys; kill
+    it early once the output matches the regex @stop."""
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     raw = bytearray()
@@ -107,6 +122,8 @@ def run_qemu(cmd, timeout, keys):
     thread = threading.Thread(target=reader, daemon=True)
     thread.start()
     while proc.poll() is None and time.monotonic() < deadline:
+        if stop and re.search(stop.encode(), bytes(raw)):
+            break
         if keys and re.search(keys[0][0].encode(), bytes(raw), re.MULTILINE):
             proc.stdin.write(keys.pop(0)[1])
             proc.stdin.flush()

@@ -50,7 +50,7 @@ import time
 
 TESTS = pathlib.Path(__file__).resolve().parent
 sys.path[:0] = [str(TESTS)]
-from conftest import BOOT_TIMEOUT_S, BUILD, EXIT_SUCCESS, LOGS, boot, guest_crash  # noqa: E402
+from conftest import BOOT_TIMEOUT_S, BUILD, EXIT_SUCCESS, HV_START, LOGS, boot, guest_crash  # noqa: E402
 
 ROOT = TESTS.parent
 STRESS_LOGS = LOGS / "stress"
@@ -121,8 +121,10 @@ def classify(b):
     names the crash, since what follows it is usually a consequence: a
     triple fault, a soft lockup or RCU stall (checked before an oops on
     the same line: Linux prints "BUG: soft lockup"), an oops, BUG or
-    panic. Then QEMU's status: 0 is a machine reset under -no-reboot,
-    None a timeout. Anything else (a failed workload, a missing ok or
+    panic. Then a reset of the emulated machine (the boot runs without
+    -no-reboot, so QEMU's cpu_reset log holds every CPU's state just
+    before the reset, and is stopped when the hypervisor starts again),
+    and QEMU's status: None is a timeout. Anything else (a failed workload, a missing ok or
     power-off line, another stop reason, another status) is "workload
     failed"."""
     lines = b.output.splitlines()
@@ -140,8 +142,11 @@ def classify(b):
             return "soft lockup", l
         if GUEST_LINE.search(l) and OOPS.search(l):
             return "guest oops", l
-    if b.rc == 0:
-        return "machine reset", f"QEMU status 0; last line: {lines[-1] if lines else ''}"
+    if b.reset or b.rc == 0:
+        # The lines before the hypervisor's second start are the first run's.
+        first = b.output.split(HV_START)[1].splitlines() if b.reset else lines
+        last = [l for l in first if l.strip()][-1:] or [""]
+        return "machine reset", f"the emulated machine reset; QEMU's log has every CPU's state before it; last line: {last[0]}"
     if b.rc is None:
         return "timeout", f"no exit in {b.timeout} s; last line: {lines[-1] if lines else ''}"
     # A stop line other than the power-off, a FAIL line, or what is missing.
@@ -177,7 +182,8 @@ def run_one(cfg, run, timeout):
     qemu_log.unlink(missing_ok=True)
     t0 = time.monotonic()
     b = boot(f"stress/{name}", HV_CMDLINE, smp=SMP, mem=MEM, modules=cfg.modules(),
-             timeout=timeout, qemu_args=("-d", "cpu_reset,guest_errors", "-D", str(qemu_log)))
+             timeout=timeout, qemu_args=("-d", "cpu_reset,guest_errors", "-D", str(qemu_log)),
+             catch_reset=True)
     wall = time.monotonic() - t0
     b.ok_lines = cfg.ok_lines()
     b.timeout = timeout
