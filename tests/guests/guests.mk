@@ -10,7 +10,7 @@ guest_saved_goal := $(.DEFAULT_GOAL)
 
 GUEST_OUT := build/guests
 GUEST_OBJ := $(GUEST_OUT)/obj
-GUEST_NAMES := exits good hostile bench lockhold
+GUEST_NAMES := exits good hostile bench lockhold spy victim
 GUEST_ELFS := $(patsubst %,build/guests/%.elf,$(GUEST_NAMES))
 
 GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie \
@@ -27,6 +27,8 @@ GUEST_exits_SRCS := tests/guests/exits.c
 GUEST_good_SRCS := tests/guests/good.c
 GUEST_bench_SRCS := tests/guests/bench.c
 GUEST_lockhold_SRCS := tests/guests/lockhold.c
+GUEST_spy_SRCS := tests/guests/spy.c tests/guests/isolation.c
+GUEST_victim_SRCS := tests/guests/victim.c tests/guests/isolation.c
 GUEST_hostile_SRCS := tests/guests/hostile.c tests/guests/hostile_mem.c \
 	tests/guests/hostile_msr_io.c tests/guests/hostile_insn.c
 

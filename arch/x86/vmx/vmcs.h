@@ -74,6 +74,7 @@
 #define CPU2_XSAVES (1u << 20)
 
 /* VM-exit controls. */
+#define EXIT_SAVE_DEBUG (1u << 2)
 #define EXIT_HOST_64 (1u << 9)
 #define EXIT_ACK_INTR (1u << 15)
 #define EXIT_SAVE_PAT (1u << 18)
@@ -82,6 +83,7 @@
 #define EXIT_LOAD_EFER (1u << 21)
 
 /* VM-entry controls. */
+#define ENTRY_LOAD_DEBUG (1u << 2)
 #define ENTRY_IA32E_GUEST (1u << 9)
 #define ENTRY_LOAD_PAT (1u << 14)
 #define ENTRY_LOAD_EFER (1u << 15)

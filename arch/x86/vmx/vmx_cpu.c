@@ -105,17 +105,22 @@ static bool vmx_choose_controls(const char **why)
 		*why = "VT-x lacks external-interrupt exiting, NMI exiting or virtual NMIs";
 		return false;
 	}
-	/* With EPT, CR3 accesses and INVLPG need not exit; RDTSC, RDPMC,
-	 * CR8 and debug-register accesses run natively as under AMD-V. */
+	/* With EPT, CR3 accesses and INVLPG need not exit; RDTSC, RDPMC
+	 * and debug-register accesses run natively as under AMD-V (the
+	 * debug registers are switched with the vCPU). CR8 exits: without a
+	 * TPR shadow it is the physical LAPIC's TPR, which a guest could
+	 * raise to mask the host's interrupts and which the next vCPU on the
+	 * CPU would read; vmx_emulate.c keeps a CR8 per vCPU instead, as
+	 * AMD-V's V_TPR does. */
 	if (!vmx_adjust(cpu_msr, CPU_HLT_EXITING | CPU_MWAIT_EXITING |
 			CPU_MONITOR_EXITING | CPU_USE_IO_BITMAPS |
-			CPU_USE_MSR_BITMAPS | CPU_SECONDARY, 0,
+			CPU_USE_MSR_BITMAPS | CPU_SECONDARY |
+			CPU_CR8_LOAD_EXITING | CPU_CR8_STORE_EXITING, 0,
 			CPU_CR3_LOAD_EXITING | CPU_CR3_STORE_EXITING |
-			CPU_INVLPG_EXITING | CPU_CR8_LOAD_EXITING |
-			CPU_CR8_STORE_EXITING | CPU_MOV_DR_EXITING |
+			CPU_INVLPG_EXITING | CPU_MOV_DR_EXITING |
 			CPU_RDTSC_EXITING | CPU_RDPMC_EXITING |
 			CPU_UNCOND_IO_EXITING, &c->cpu)) {
-		*why = "VT-x lacks HLT/MWAIT/MONITOR exiting, I/O or MSR bitmaps, or cannot turn off CR3/INVLPG/RDTSC exiting";
+		*why = "VT-x lacks HLT/MWAIT/MONITOR/CR8 exiting, I/O or MSR bitmaps, or cannot turn off CR3/INVLPG/RDTSC exiting";
 		return false;
 	}
 	if (!vmx_adjust(MSR_VMX_PROCBASED_CTLS2, CPU2_EPT | CPU2_UNRESTRICTED,
@@ -125,12 +130,17 @@ static bool vmx_choose_controls(const char **why)
 		return false;
 	}
 	/* No "acknowledge interrupt on exit": a host interrupt stays pending
-	 * in the LAPIC and is taken when the host enables interrupts. */
+	 * in the LAPIC and is taken when the host enables interrupts. DR7
+	 * (and DEBUGCTL) are the guest's VMCS fields, saved at each exit and
+	 * loaded at each entry: an exit sets DR7 to 0x400 whatever, so
+	 * without them the guest's breakpoints would vanish at its next exit
+	 * (the true controls may leave both off). */
 	if (!vmx_adjust(exit_msr, EXIT_HOST_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
-			EXIT_SAVE_PAT | EXIT_LOAD_PAT, 0, EXIT_ACK_INTR, &c->exit) ||
-	    !vmx_adjust(entry_msr, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT, 0,
-			ENTRY_IA32E_GUEST, &c->entry)) {
-		*why = "VT-x cannot load and save EFER and PAT on entry and exit";
+			EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_DEBUG, 0,
+			EXIT_ACK_INTR, &c->exit) ||
+	    !vmx_adjust(entry_msr, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT |
+			ENTRY_LOAD_DEBUG, 0, ENTRY_IA32E_GUEST, &c->entry)) {
+		*why = "VT-x cannot load and save EFER, PAT and DR7 on entry and exit";
 		return false;
 	}
 	return true;

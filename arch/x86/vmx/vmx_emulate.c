@@ -3,6 +3,8 @@
  * the same guest either way (it gets EXIT_HANDLED):
  *  - MOV to CR0/CR4 changing a bit VMX forces (CR0.NE, CR4.VMXE): the
  *    guest owns the value it reads back (the read shadow);
+ *  - MOV to and from CR8, which exit so that a guest never reaches the
+ *    physical TPR (AMD-V keeps the guest's in the VMCB's V_TPR);
  *  - XSETBV, which always exits (AMD-V lets the guest run it).
  */
 #include "arch/x86/vmx/vmx_internal.h"
@@ -21,6 +23,7 @@
 #define CR4_OSXSAVE (1ull << 18)
 #define EFER_LMA (1ull << 10)
 #define CR_QUAL_MOV_TO 0
+#define CR_QUAL_MOV_FROM 1
 #define CR_QUAL_CLTS 2
 #define CR_QUAL_LMSW 3
 #define XCR0_X87 (1ull << 0)
@@ -78,6 +81,21 @@ static bool emulate_cr4(struct vmx_vcpu *s, u64 val)
 	return true;
 }
 
+/* CR8 as the CPU has it: TPR[7:4], bits 63:4 reserved. Read back as
+ * written, and nothing else: like AMD-V's V_TPR, it masks no interrupt
+ * of the virtual LAPIC. */
+static bool emulate_cr8(struct vcpu *v, struct vmx_vcpu *s, u32 type, u32 reg)
+{
+	if (type == CR_QUAL_MOV_FROM) {
+		v->gpr[reg] = s->cr8; /* RSP: vmx_state_write() sees it */
+		return true;
+	}
+	if (v->gpr[reg] >> 4)
+		return false;
+	s->cr8 = v->gpr[reg];
+	return true;
+}
+
 static bool emulate_cr_access(struct vcpu *v, struct vmx_vcpu *s)
 {
 	u64 q = s->exit.qualification;
@@ -85,6 +103,14 @@ static bool emulate_cr_access(struct vcpu *v, struct vmx_vcpu *s)
 	u64 val = v->gpr[reg]; /* gpr[GPR_RSP] is current after the exit */
 	bool ok;
 
+	if (cr == 8 && (type == CR_QUAL_MOV_TO || type == CR_QUAL_MOV_FROM)) {
+		if (!emulate_cr8(v, s, type, reg)) {
+			raise_gp(v);
+			return true;
+		}
+		skip(s);
+		return true;
+	}
 	switch (type) {
 	case CR_QUAL_MOV_TO:
 		if (cr == 0)
@@ -92,7 +118,7 @@ static bool emulate_cr_access(struct vcpu *v, struct vmx_vcpu *s)
 		else if (cr == 4)
 			ok = emulate_cr4(s, val);
 		else
-			return false; /* CR3/CR8 accesses never exit */
+			return false; /* CR3 accesses never exit */
 		break;
 	case CR_QUAL_CLTS:
 		ok = emulate_cr0(s, s->cr0 & ~CR0_TS);

@@ -64,6 +64,7 @@ struct vmx_vcpu {
 	u64 rip, rflags, rsp_in_vmcs;
 	u64 cr0, cr3, cr4; /* as the guest sees them (shadows for forced bits) */
 	u64 cr2, efer, pat;
+	u64 cr8;           /* the guest's TPR[7:4]: MOV CR8 exits (vmx_emulate.c) */
 	struct segment seg[VMX_NR_SEGS];
 	u32 interruptibility;
 	u32 cpu_ctls, entry_ctls;
