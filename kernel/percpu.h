@@ -29,10 +29,9 @@ struct percpu {
 	u64 sleepers_deadline_tsc; /* earliest timer of vCPUs blocked here */
 	u64 slice_end_tsc;      /* when the running vCPU's slice ends */
 	u64 timer_target_tsc;   /* when the host timer is armed to fire */
-	volatile u32 need_resched; /* set by any CPU: call the scheduler */
-	bool yield_requested;   /* this CPU: the running vCPU yields (set
-				 * with need_resched; a yield is not a
-				 * preemption, no lhp= deferral applies) */
+	volatile u32 need_resched; /* this CPU: call the scheduler */
+	volatile u32 resched_why;  /* ...and why (RESCHED_*, sched/hv/vsched.h):
+				    * this CPU, its interrupts included */
 	u64 spurious_interrupts;
 	u64 nmis;
 

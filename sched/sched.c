@@ -310,10 +310,8 @@ bool sched_vcpu_yield_to(struct sched *s, struct sched_vcpu *v,
 	return moved;
 }
 
-bool sched_pcpu_contended(const struct sched *s, u32 cpu)
+bool sched_cpu_wanted(const struct sched *s, u32 cpu)
 {
-	const struct sched_pcpu *p = &s->pcpus[cpu];
-
-	return __atomic_load_n(&p->rq.nr, __ATOMIC_RELAXED) ||
-	       __atomic_load_n(&p->inbox, __ATOMIC_RELAXED);
+	return __atomic_load_n(&s->nr_queued, __ATOMIC_RELAXED) ||
+	       __atomic_load_n(&s->pcpus[cpu].inbox, __ATOMIC_RELAXED);
 }

@@ -189,8 +189,11 @@ bool sched_vcpu_yield_to(struct sched *s, struct sched_vcpu *v,
 			 struct sched_vcpu *target, u64 now);
 
 /* Any pCPU, without the lock (a hint: it may be stale by the time it is
- * used): true when a vCPU waits in @cpu's run queue or inbox. */
-bool sched_pcpu_contended(const struct sched *s, u32 cpu);
+ * used): true when the next decision on @cpu could pick a vCPU other than
+ * the one running there: one is queued on any pCPU (queued here, or
+ * queued elsewhere, which an idle-or-over-credit pCPU may steal) or woken
+ * for @cpu (its inbox). */
+bool sched_cpu_wanted(const struct sched *s, u32 cpu);
 
 /* Accounting up to @now, including the current state's time so far. */
 void sched_vcpu_acct(const struct sched_vcpu *v, u64 now,

@@ -143,7 +143,7 @@ void vsched_drain_inbox(void)
 		return;
 	flags = vsched_rq_lock_irq(pc->index);
 	if (sched_drain_inbox(&vsched_core, pc->index, time_since_boot_ns()))
-		pc->need_resched = 1;
+		vsched_want_resched(pc, RESCHED_POLICY);
 	vsched_rq_unlock_irq(pc->index, flags);
 }
 
@@ -191,13 +191,17 @@ void vsched_yield(struct vcpu *v)
 
 	sched_vcpu_yield(&vsched_core, &v->sv, time_since_boot_ns());
 	vsched_rq_unlock_irq(pc->index, flags);
-	pc->yield_requested = true;
-	pc->need_resched = 1;
+	vsched_want_resched(pc, RESCHED_YIELD);
+}
+
+u64 vsched_slice_tsc(void)
+{
+	return vsched_ns_to_tsc(vsched_core.params.tslice_ns);
 }
 
 bool vsched_others_waiting(void)
 {
-	return sched_pcpu_contended(&vsched_core, this_cpu()->index);
+	return sched_cpu_wanted(&vsched_core, this_cpu()->index);
 }
 
 void vsched_extend_slice(u64 end_tsc)
@@ -221,8 +225,7 @@ bool vsched_yield_to(struct vcpu *v, struct vcpu *target)
 	moved = sched_vcpu_yield_to(&vsched_core, &v->sv, &target->sv,
 				    time_since_boot_ns());
 	vsched_rq_unlock_irq(pc->index, flags);
-	pc->yield_requested = true;
-	pc->need_resched = 1; /* leave the guest: the decision follows */
+	vsched_want_resched(pc, RESCHED_YIELD); /* leave the guest: the decision follows */
 	return moved;
 }
 

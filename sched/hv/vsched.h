@@ -30,12 +30,23 @@ void vsched_kick(struct vcpu *v);
 bool vsched_yield_to(struct vcpu *v, struct vcpu *target);
 /* The running @v gives up its CPU (its pCPU decides again next). */
 void vsched_yield(struct vcpu *v);
+/* Why this CPU's scheduler is to decide again (percpu resched_why): lhp=
+ * rules tell them apart (a yield is not a preemption; a slice end with
+ * nobody waiting is no reason to defer anything). */
+#define RESCHED_SLICE_END (1u << 0) /* the slice (or a deferral) timer */
+#define RESCHED_POLICY (1u << 1)    /* the policy wants the CPU: a woken
+				     * vCPU, the tick (credit, caps) */
+#define RESCHED_YIELD (1u << 2)     /* the running vCPU gives it away */
+
 /* Before each entry of a scheduled vCPU, on its CPU: true when it must
  * leave now (a preemption or yield is due and sched/lhp/ defers nothing). */
 bool vsched_must_leave(struct vcpu *v);
 /* The vCPU starts a slice on this CPU (vcpu_run's start). */
 void vsched_slice_start(struct vcpu *v);
-/* On this CPU: another vCPU waits for it (queued or in its inbox). */
+/* The time slice (tslice=) in TSC ticks. */
+u64 vsched_slice_tsc(void);
+/* On this CPU: another vCPU could take it at the next decision (one is
+ * queued on any CPU, since the policy steals, or woken for this one). */
 bool vsched_others_waiting(void);
 /* Keep the running vCPU until @end_tsc (a delayed preemption). */
 void vsched_extend_slice(u64 end_tsc);

@@ -21,4 +21,12 @@ u64 vsched_ns_to_tsc(u64 ns);
 /* Make a blocked @v runnable on the CPU the policy picks (kick IPI). */
 void vsched_wake(struct vcpu *v);
 
+/* On this CPU (thread or interrupt): decide again before the next entry,
+ * for @why (RESCHED_*). */
+static inline void vsched_want_resched(struct percpu *pc, u32 why)
+{
+	__atomic_or_fetch(&pc->resched_why, why, __ATOMIC_RELAXED);
+	pc->need_resched = 1;
+}
+
 #endif

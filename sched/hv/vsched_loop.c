@@ -56,21 +56,36 @@ static void vsched_publish_steal(struct vcpu *v)
 	steal_time_enter(v, a.steal_ns);
 }
 
+/* What the pending reasons to decide again ask of lhp=: a yield wins (it
+ * leaves whatever else is due), then the policy's wish, then a bare slice
+ * end. No reason recorded counts as the policy's, the safe side. */
+static enum lhp_request resched_request(u32 why)
+{
+	if (why & RESCHED_YIELD)
+		return LHP_REQ_YIELD;
+	if ((why & RESCHED_POLICY) || !why)
+		return LHP_REQ_PREEMPT;
+	return LHP_REQ_SLICE_END;
+}
+
 /* The scheduler wants this CPU (or a deferral is being re-checked): lhp=
- * may keep the vCPU a bounded while (sched/lhp/ decides). */
+ * may keep the vCPU a bounded while (sched/lhp/ decides). The reasons are
+ * taken (the timer and the kick IPI may add new ones meanwhile: they then
+ * stand for the next check). */
 bool vsched_must_leave(struct vcpu *v)
 {
 	struct percpu *pc = this_cpu();
 	enum lhp_request req = LHP_REQ_NONE;
 
-	if (pc->need_resched)
-		req = pc->yield_requested ? LHP_REQ_YIELD : LHP_REQ_PREEMPT;
-	else if (!lhp_waiting(&v->lhp_state))
+	if (pc->need_resched) {
+		pc->need_resched = 0;
+		req = resched_request(__atomic_exchange_n(&pc->resched_why, 0,
+							  __ATOMIC_RELAXED));
+	} else if (!lhp_waiting(&v->lhp_state)) {
 		return false;
-	if (lhp_must_leave(v, req, vsched_others_waiting()))
-		return true; /* the scheduler decides next */
-	pc->need_resched = 0;
-	return false;
+	}
+	return lhp_must_leave(v, req, vsched_others_waiting(),
+			      vsched_slice_tsc()); /* the scheduler decides next */
 }
 
 void vsched_slice_start(struct vcpu *v)
@@ -117,7 +132,7 @@ void vsched_cpu_loop(void)
 		console_input_process();
 		flags = vsched_rq_lock_irq(pc->index);
 		pc->need_resched = 0;
-		pc->yield_requested = false;
+		pc->resched_why = 0;
 		sv = sched_schedule(&vsched_core, pc->index, time_since_boot_ns(), &slice);
 		if (preempted && sv != &preempted->sv)
 			vsched_descheduled(preempted);

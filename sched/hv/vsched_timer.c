@@ -43,25 +43,26 @@ static void vsched_on_timer(bool host_tick)
 {
 	struct percpu *pc = this_cpu();
 	u64 flags;
-	bool resched = false;
+	u32 why = 0;
 
 	if (!vsched_on)
 		return;
 	if (pc->slice_end_tsc && rdtsc() >= pc->slice_end_tsc) {
 		pc->slice_end_tsc = 0;
-		resched = true;
+		why |= RESCHED_SLICE_END;
 	}
 	if (host_tick) {
 		flags = vsched_rq_lock_irq(pc->index);
-		resched |= sched_tick(&vsched_core, pc->index, time_since_boot_ns());
+		if (sched_tick(&vsched_core, pc->index, time_since_boot_ns()))
+			why |= RESCHED_POLICY;
 		vsched_rq_unlock_irq(pc->index, flags);
 	}
 	/* Scan the sleepers only when one homed here is due, and once a tick
 	 * (the recorded minimum goes stale when a sleeper is woken early). */
 	if (host_tick || (pc->sleepers_deadline_tsc && rdtsc() >= pc->sleepers_deadline_tsc))
 		vsched_wake_sleepers(pc);
-	if (resched)
-		pc->need_resched = 1;
+	if (why)
+		vsched_want_resched(pc, why);
 	timer_reprogram();
 }
 

@@ -86,7 +86,7 @@ static void lhp_apply(struct vcpu *v, const struct lhp_decision *d)
 }
 
 bool lhp_must_leave(struct vcpu *v, enum lhp_request request,
-		    bool others_waiting)
+		    bool others_waiting, u64 slice_tsc)
 {
 	const volatile struct hf_preempt_block *b = v->preempt_block;
 	u64 bound = lhp_bound_tsc();
@@ -100,6 +100,7 @@ bool lhp_must_leave(struct vcpu *v, enum lhp_request request,
 		.now = rdtsc(),
 		.bound = bound,
 		.poll = bound / SAFEPOINT_POLLS,
+		.slice = slice_tsc,
 	};
 	struct lhp_decision d = lhp_decide(&in, &v->lhp_state);
 

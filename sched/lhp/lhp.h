@@ -12,10 +12,10 @@ struct vcpu;
 
 /* Before each guest entry of a scheduled vCPU on its own CPU, when
  * @request is not LHP_REQ_NONE or a safe-point wait runs: true when it
- * must leave its CPU now. @others_waiting: another vCPU waits for this
- * CPU. */
+ * must leave its CPU now. @others_waiting: another vCPU could take this
+ * CPU; @slice_tsc: a fresh time slice, for a slice end nobody waits on. */
 bool lhp_must_leave(struct vcpu *v, enum lhp_request request,
-		    bool others_waiting);
+		    bool others_waiting, u64 slice_tsc);
 /* True while a deferral needs re-checking at every exit. */
 static inline bool lhp_waiting(const struct lhp_state *s)
 {

@@ -35,7 +35,7 @@ static struct lhp_decision decide_safepoint(const struct lhp_input *in,
 		return d;
 	}
 	d = verdict(LHP_STAY, LHP_WHY_SAFEPOINT_WAITING, state);
-	if (in->request == LHP_REQ_PREEMPT) /* the poll timer: look again later */
+	if (in->request != LHP_REQ_NONE) /* the poll timer: look again later */
 		d.recheck_at = MIN(in->now + in->poll, end);
 	return d;
 }
@@ -62,8 +62,12 @@ struct lhp_decision lhp_decide(const struct lhp_input *in,
 		d.next.extension_end = 0;
 		return d;
 	}
-	if (!state->safepoint_end && !in->others_waiting)
-		return verdict(LHP_LEAVE, LHP_WHY_ALONE, state);
+	if (in->request == LHP_REQ_SLICE_END && !state->safepoint_end &&
+	    !in->others_waiting) {
+		d = verdict(LHP_STAY, LHP_WHY_ALONE, state);
+		d.recheck_at = in->now + in->slice;
+		return d;
+	}
 	if ((in->modes & LHP_MODE_DELAY) && in->has_block && in->lock_depth &&
 	    !state->extension_used && !state->safepoint_end) {
 		d = verdict(LHP_STAY, LHP_WHY_EXTENSION_GRANTED, state);

@@ -15,9 +15,11 @@
  *  2. Nothing due and no safe-point wait running: run on.
  *  3. A delay extension (lhp=delay) runs until its end, then the vCPU
  *     leaves whatever it holds (forced when the lock depth is non-zero).
- *  4. Nobody else waits for this CPU: nothing is gained by keeping the
- *     vCPU on it, so no deferral starts; the vCPU goes back to the
- *     scheduler, which picks it again.
+ *  4. A slice end that nobody else waits for (no vCPU queued anywhere,
+ *     none woken for this CPU): the vCPU simply runs on for a fresh
+ *     slice; no deferral starts, so a lock holder is neither extended
+ *     nor asked to yield. (When the policy itself wants the CPU, for a
+ *     woken vCPU or a cap, the rules below apply.)
  *  5. lhp=delay: a vCPU whose block shows a lock held gets one extension
  *     of @bound (no second one until it yields or loses its CPU).
  *  6. After an extension this slice, no safe-point wait follows (the two
@@ -37,9 +39,10 @@
 
 /* Why the decision is asked for. */
 enum lhp_request {
-	LHP_REQ_NONE,    /* an exit while a safe-point wait runs: re-check */
-	LHP_REQ_PREEMPT, /* slice end, a waking vCPU, the deferral's timer */
-	LHP_REQ_YIELD,   /* the vCPU itself gives its CPU away */
+	LHP_REQ_NONE,      /* an exit while a safe-point wait runs: re-check */
+	LHP_REQ_SLICE_END, /* the slice or a deferral's timer ran out */
+	LHP_REQ_PREEMPT,   /* the policy wants the CPU: a woken vCPU, a cap */
+	LHP_REQ_YIELD,     /* the vCPU itself gives its CPU away */
 };
 
 /* A vCPU's deferral state; owned by the CPU running it. Times are TSC. */
@@ -52,12 +55,13 @@ struct lhp_state {
 struct lhp_input {
 	u32 modes;               /* LHP_MODE_* of the VM */
 	enum lhp_request request;
-	bool others_waiting;     /* another vCPU is queued for this CPU */
+	bool others_waiting;     /* another vCPU could take this CPU */
 	bool has_block;          /* a preemption block is registered */
 	u32 lock_depth;          /* ...and the depth it shows */
 	int cpl;                 /* the guest's privilege level now */
 	u64 now, bound, poll;    /* TSC; @bound: lhp_delay=; @poll: safe-point
 				  * re-check interval */
+	u64 slice;               /* a fresh time slice (rule 4), TSC */
 };
 
 enum lhp_verdict { LHP_LEAVE, LHP_STAY };
@@ -67,7 +71,7 @@ enum lhp_reason {
 	LHP_WHY_NOTHING_DUE,       /* rule 2 */
 	LHP_WHY_EXTENSION_RUNS,    /* rule 3 */
 	LHP_WHY_EXTENSION_OVER,    /* rule 3, the end */
-	LHP_WHY_ALONE,             /* rule 4 */
+	LHP_WHY_ALONE,             /* rule 4: runs on for a fresh slice */
 	LHP_WHY_EXTENSION_GRANTED, /* rule 5 */
 	LHP_WHY_EXTENSION_SPENT,   /* rule 6 */
 	LHP_WHY_NO_DEFERRAL,       /* no mode applies: preempted */

@@ -11,6 +11,7 @@
 #define NOW 1000000ull
 #define BOUND 8000ull
 #define POLL 1000ull
+#define SLICE 30000ull
 #define ALL_MODES (LHP_MODE_DELAY | LHP_MODE_SAFEPOINT)
 
 /* A patched guest holding a lock in kernel mode, due for preemption, with
@@ -27,6 +28,7 @@ static struct lhp_input holder(u32 modes)
 		.now = NOW,
 		.bound = BOUND,
 		.poll = POLL,
+		.slice = SLICE,
 	};
 
 	return in;
@@ -142,21 +144,42 @@ static void test_yield_leaves_at_once(void **state)
 	assert_int_equal(d.next.safepoint_end, 0);
 }
 
-/* Rule 4: nobody waits, so no extension and no safe-point wait. */
+/* Rule 4: a slice end nobody waits on: run on for a fresh slice, with no
+ * extension and no safe-point wait. */
 static void test_alone_gets_no_deferral(void **state)
 {
 	struct lhp_input in = holder(ALL_MODES);
 	struct lhp_decision d;
 
 	(void)state;
+	in.request = LHP_REQ_SLICE_END;
 	in.others_waiting = false;
 	d = lhp_decide(&in, &fresh);
-	assert_int_equal(d.verdict, LHP_LEAVE);
+	assert_int_equal(d.verdict, LHP_STAY);
 	assert_int_equal(d.reason, LHP_WHY_ALONE);
-	assert_int_equal(d.recheck_at, 0);
+	assert_int_equal(d.recheck_at, NOW + SLICE);
 	assert_false(d.next.extension_used);
 	assert_int_equal(d.next.extension_end, 0);
 	assert_int_equal(d.next.safepoint_end, 0);
+
+	/* Someone waits: the same slice end defers as usual. */
+	in.others_waiting = true;
+	d = lhp_decide(&in, &fresh);
+	assert_int_equal(d.reason, LHP_WHY_EXTENSION_GRANTED);
+}
+
+/* The policy wanting the CPU (a woken vCPU, a cap) is no bare slice end:
+ * the holder is protected even when no queue shows a waiter yet. */
+static void test_policy_preemption_is_deferred_even_if_nobody_queued(void **state)
+{
+	struct lhp_input in = holder(LHP_MODE_DELAY);
+	struct lhp_decision d;
+
+	(void)state;
+	in.others_waiting = false;
+	d = lhp_decide(&in, &fresh);
+	assert_int_equal(d.verdict, LHP_STAY);
+	assert_int_equal(d.reason, LHP_WHY_EXTENSION_GRANTED);
 }
 
 /* A deferral that began while someone waited runs to its end even if the
@@ -168,6 +191,7 @@ static void test_running_extension_outlives_the_waiter(void **state)
 	struct lhp_decision d;
 
 	(void)state;
+	in.request = LHP_REQ_SLICE_END;
 	in.others_waiting = false;
 	d = lhp_decide(&in, &s);
 	assert_int_equal(d.reason, LHP_WHY_EXTENSION_RUNS);
@@ -222,7 +246,7 @@ static void test_safepoint_waits_polls_and_is_bounded(void **state)
 	assert_int_equal(d.recheck_at, 0);
 
 	/* The poll timer: look again one poll later, never past the bound. */
-	in.request = LHP_REQ_PREEMPT;
+	in.request = LHP_REQ_SLICE_END;
 	in.now = NOW + BOUND - POLL / 2;
 	d = lhp_decide(&in, &s);
 	assert_int_equal(d.reason, LHP_WHY_SAFEPOINT_WAITING);
@@ -252,6 +276,7 @@ static void test_safepoint_wait_outlives_the_waiter(void **state)
 	struct lhp_decision d;
 
 	(void)state;
+	in.request = LHP_REQ_SLICE_END; /* its poll timer */
 	in.others_waiting = false;
 	d = lhp_decide(&in, &s);
 	assert_int_equal(d.reason, LHP_WHY_SAFEPOINT_WAITING);
@@ -340,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_delay_needs_a_lock_held_and_a_block),
 		cmocka_unit_test(test_yield_leaves_at_once),
 		cmocka_unit_test(test_alone_gets_no_deferral),
+		cmocka_unit_test(test_policy_preemption_is_deferred_even_if_nobody_queued),
 		cmocka_unit_test(test_running_extension_outlives_the_waiter),
 		cmocka_unit_test(test_nothing_due_runs_on),
 		cmocka_unit_test(test_safepoint_in_user_mode_leaves),
